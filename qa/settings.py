@@ -1,0 +1,52 @@
+"""Settings read once from the environment, at the edges (CLI, page, eval).
+
+Library functions take explicit keyword arguments; only callers at the edge
+build a ``Settings`` and pass its fields down. Nothing here mutates
+llama-index's global ``Settings``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from qa.errors import UsageError
+from qa.store import DEFAULT_STORE
+
+DEFAULT_LLM_MODEL = "gpt-4o-mini"
+DEFAULT_K = 5
+
+
+@dataclass(frozen=True)
+class Settings:
+    store: Path = DEFAULT_STORE
+    chroma_url: str | None = None
+    openai_api_key: str | None = None
+    openai_base_url: str | None = None
+    llm_model: str = DEFAULT_LLM_MODEL
+    llm_timeout: float = 30.0
+    k: int = DEFAULT_K
+
+    @property
+    def llm_configured(self) -> bool:
+        return bool(self.openai_api_key)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        try:
+            k = int(env.get("QA_K", DEFAULT_K))
+            timeout = float(env.get("QA_LLM_TIMEOUT", 30.0))
+        except ValueError as exc:
+            raise UsageError(f"QA_K / QA_LLM_TIMEOUT must be numbers ({exc})") from exc
+        return cls(
+            store=Path(env.get("QA_STORE") or DEFAULT_STORE),
+            chroma_url=env.get("QA_CHROMA_URL") or None,
+            openai_api_key=env.get("OPENAI_API_KEY") or None,
+            openai_base_url=env.get("OPENAI_BASE_URL") or None,
+            llm_model=env.get("QA_LLM_MODEL") or DEFAULT_LLM_MODEL,
+            llm_timeout=timeout,
+            k=k,
+        )
