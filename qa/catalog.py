@@ -58,6 +58,16 @@ class ArticleRecord:
     text: str
 
 
+@dataclass(frozen=True)
+class ArticleMeta:
+    title: str
+    title_generated: bool
+    source: str
+    date: str
+    date_int: int
+    url: str
+
+
 class Catalog:
     """One SQLite file; a connection per thread, WAL so reads never block."""
 
@@ -126,12 +136,16 @@ class Catalog:
             "chunks": conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0],
         }
 
-    def snapshot(self) -> tuple[int, list[ChunkRecord]]:
-        """Generation and chunks read in one transaction (no torn reads)."""
+    def article_meta(self) -> dict[str, ArticleMeta]:
+        rows = self._conn().execute("SELECT id, title, title_generated, source, date, date_int, url FROM articles")
+        return {r[0]: ArticleMeta(r[1], bool(r[2]), r[3], r[4], r[5], r[6]) for r in rows}
+
+    def snapshot(self) -> tuple[int, list[ChunkRecord], dict[str, ArticleMeta]]:
+        """Generation, chunks and article metadata read in one transaction (no torn reads)."""
         conn = self._conn()
         conn.execute("BEGIN")
         try:
-            return self.generation(), self.chunks()
+            return self.generation(), self.chunks(), self.article_meta()
         finally:
             conn.execute("COMMIT")
 

@@ -19,11 +19,21 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from qa.catalog import Catalog, ChunkRecord
+from qa.catalog import ArticleMeta, Catalog, ChunkRecord
 from qa.errors import StoreError
 
 DEFAULT_STORE = Path(".qa_store")
 COLLECTION = "bulletin_chunks"
+VECTOR_CACHE = 20_000
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    generation: int
+    chunks: dict[str, ChunkRecord]
+    articles: dict[str, ArticleMeta]
+    keyword: Any
+    idf: Any
 
 
 @dataclass
@@ -32,9 +42,11 @@ class Store:
     chroma_url: str | None
     catalog: Catalog
     collection: Any
-    _keyword: tuple[int, Any] | None = field(default=None, repr=False)
+    _snapshot: Snapshot | None = field(default=None, repr=False)
     _embedder: Any = field(default=None, repr=False)
+    _vectors: dict[str, list[float]] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _vector_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def where(self) -> str:
@@ -48,18 +60,33 @@ class Store:
                 self._embedder = BundledEmbedding()
             return self._embedder
 
-    def keyword_snapshot(self) -> tuple[int, Any, dict[str, ChunkRecord]]:
-        """(generation, KeywordIndex, chunks by id) for one consistent generation."""
+    def snapshot(self) -> Snapshot:
+        """The catalog and its keyword index at one generation (rebuilt when it changes)."""
         from qa.keyword import KeywordIndex
+        from qa.support import Idf
 
         with self._lock:
-            generation, chunks = self.catalog.snapshot()
-            if self._keyword is None or self._keyword[0] != generation:
+            if self._snapshot is None or self._snapshot.generation != self.catalog.generation():
+                generation, chunks, articles = self.catalog.snapshot()
                 by_id = {c.id: c for c in chunks}
-                index = KeywordIndex(list(by_id), [c.text for c in by_id.values()])
-                self._keyword = (generation, (index, by_id))
-            index, by_id = self._keyword[1]
-            return generation, index, by_id
+                texts = [c.text for c in by_id.values()]
+                self._snapshot = Snapshot(generation, by_id, articles, KeywordIndex(list(by_id), texts), Idf.from_texts(texts))
+            return self._snapshot
+
+    def embed(self, texts: list[str]) -> list[list[float]]:
+        """Embeddings for ``texts``, cached per text (questions and sentences repeat)."""
+        with self._vector_lock:
+            found = {t: self._vectors[t] for t in texts if t in self._vectors}
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
+        if missing:
+            fresh = dict(zip(missing, self.embedder().get_text_embedding_batch(missing)))
+            found.update(fresh)
+            with self._vector_lock:
+                for text, vec in fresh.items():
+                    if len(self._vectors) >= VECTOR_CACHE:
+                        self._vectors.pop(next(iter(self._vectors)))
+                    self._vectors[text] = vec
+        return [found[t] for t in texts]
 
     def chroma_ids(self) -> set[str]:
         try:

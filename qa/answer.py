@@ -1,0 +1,260 @@
+"""Answer a question with verified citations, in LLM or extractive mode.
+
+Flow: validate the question → rewrite a follow-up into a standalone question
+→ retrieve → score the passages' sentences (this also decides refusal, in
+both modes, so a model is never asked to answer from passages that don't
+hold the fact) → LLM answer (falling back to extractive on any LLM failure,
+with a notice) or extractive answer → verify: every ``[n]`` must name a
+source that was given, every sentence must be supported by a cited passage.
+
+This module orchestrates; scoring lives in ``qa.support``/``qa.extractive``,
+retrieval in ``qa.retrieve``, the model client in ``qa.llm``.
+"""
+
+from __future__ import annotations
+
+import time
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from qa import citations as cite
+from qa import prompts
+from qa.errors import LLMError, UsageError
+from qa.extractive import CONFLICT_LEAD, Candidate, Selection, candidates, select
+from qa.followup import standalone_question
+from qa.llm import LLMClient, LLMConfig, count_message_tokens
+from qa.retrieve import DEFAULT_K, Passage, check_k, make_filters, retrieve
+from qa.store import Store
+from qa.chunking import sentences as split_spans
+from qa.support import cosine, support
+from qa.tokens import count_tokens, truncate_to_tokens
+
+Mode = Literal["auto", "llm", "extractive"]
+MAX_QUESTION_CHARS = 500
+UNSUPPORTED_MARK = "[unsupported]"
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    article_id: str
+    title: str
+    source: str
+    date: str
+    url: str
+    chunk_id: str
+    text: str  # the cited passage
+    quote: str  # the sentence of the passage that supports the answer
+    quote_start: int  # offsets of ``quote`` in ``text``
+    quote_end: int
+    score: float
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    refused: bool = False
+    mode: str = "extractive"
+    unsupported: list[str] = field(default_factory=list)
+    usage: dict[str, Any] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)
+    standalone_question: str = ""
+    passages: list[Passage] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def clean_question(question: object) -> tuple[str, list[str]]:
+    """Strip control characters and whitespace; trim an over-long question."""
+    if not isinstance(question, str):
+        raise UsageError("the question must be text")
+    text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in question)
+    text = " ".join(text.split())
+    if not text:
+        raise UsageError("the question is empty: type a question about the bulletins")
+    notices = []
+    if len(text) > MAX_QUESTION_CHARS:
+        text = text[:MAX_QUESTION_CHARS].rsplit(" ", 1)[0]
+        notices.append(f"question trimmed to its first {MAX_QUESTION_CHARS} characters")
+    return text, notices
+
+
+def _refusal(question: str, reason: str, mode: str) -> Answer:
+    return Answer(question, prompts.REFUSAL, refused=True, mode=mode, notices=[f"refused: {reason}"] if reason else [])
+
+
+def _citation(n: int, p: Passage, quote: Candidate | None) -> Citation:
+    start, end = (quote.start, quote.end) if quote else (0, 0)
+    return Citation(n, p.article_id, p.title, p.source, p.date, p.url, p.chunk_id, p.text,
+                    p.text[start:end], start, end, round(p.score, 4))
+
+
+def extractive_answer(question: str, passages: list[Passage], selection: Selection) -> Answer:
+    order: list[int] = []
+    parts = [CONFLICT_LEAD] if selection.conflict else []
+    for c in selection.chosen:
+        if c.passage not in order:
+            order.append(c.passage)
+        parts.append(f"{c.text} {cite.label(order.index(c.passage) + 1)}")
+    best_quote = {}
+    for c in selection.chosen:
+        best_quote.setdefault(c.passage, c)
+    cits = [_citation(i + 1, passages[p], best_quote[p]) for i, p in enumerate(order)]
+    return Answer(question, " ".join(parts), cits, mode="extractive")
+
+
+def _sources_block(passages: list[Passage]) -> str:
+    return "\n".join(
+        prompts.SOURCE.format(n=i + 1, title=p.title.replace('"', "'"), date=p.date or "unknown",
+                              text=p.text.replace("</source>", "</ source>"))
+        for i, p in enumerate(passages)
+    )
+
+
+def build_messages(question: str, passages: list[Passage], config: LLMConfig) -> tuple[list[dict[str, str]], int]:
+    """Prompt within the model's window: drop the lowest-ranked sources until it fits."""
+    budget = config.context_window - config.max_answer_tokens
+    kept = list(passages)
+    while True:
+        messages = [
+            {"role": "system", "content": prompts.SYSTEM},
+            {"role": "user", "content": prompts.USER.format(sources=_sources_block(kept), question=question)},
+        ]
+        if count_message_tokens(messages) <= budget or len(kept) <= 1:
+            break
+        kept.pop()
+    if count_message_tokens(messages) > budget:  # one source still too long: cut it
+        room = max(budget - count_message_tokens(messages) + count_tokens(kept[0].text), 50)
+        kept[0] = Passage(**{**asdict(kept[0]), "text": truncate_to_tokens(kept[0].text, room)})
+        messages[1]["content"] = prompts.USER.format(sources=_sources_block(kept), question=question)
+    return messages, len(kept)
+
+
+def verify(question: str, raw: str, passages: list[Passage], embed: Any) -> Answer:
+    """Turn model output into an Answer whose citations and sentences are checked."""
+    notices: list[str] = []
+    given = set(range(1, len(passages) + 1))
+    cited = cite.parse(raw)
+    bad = [n for n in cited if n not in given]
+    if bad:
+        notices.append("dropped citations to sources that were not given: " + ", ".join(cite.label(n) for n in bad))
+    order = [n for n in cited if n in given]
+    mapping: dict[int, int | None] = {n: (order.index(n) + 1 if n in given else None) for n in cited}
+    text = cite.renumber(raw.strip(), mapping)
+    sentences = cite.split_sentences(text)
+    quotes: dict[int, tuple[float, Candidate]] = {}
+    out, unsupported = [], []
+    bare_sentences = [cite.strip_labels(s) for s in sentences]
+    vectors = embed(bare_sentences) if sentences else []
+    for sentence, bare, vec in zip(sentences, bare_sentences, vectors):
+        labels = [n for n in cite.parse(sentence) if n <= len(order)]
+        sources = [passages[order[n - 1] - 1] for n in labels]
+        semantic = 0.0
+        for n, p in zip(labels, sources):
+            spans = [sp for sp in split_spans(p.text) if len(sp.text) >= 12] or split_spans(p.text)
+            sims = [cosine(vec, v) for v in embed([sp.text for sp in spans])]
+            i = max(range(len(sims)), key=sims.__getitem__)
+            semantic = max(semantic, sims[i])
+            if n not in quotes or sims[i] > quotes[n][0]:
+                quotes[n] = (sims[i], Candidate(order[n - 1] - 1, spans[i].text, spans[i].start, spans[i].end, sims[i], 0.0))
+        if sources and support(bare, [p.text for p in sources], semantic=semantic).ok:
+            out.append(sentence)
+        else:
+            unsupported.append(bare)
+            out.append(f"{sentence} {UNSUPPORTED_MARK}")
+    if unsupported:
+        notices.append(f"{len(unsupported)} of {len(sentences)} sentences are not supported by the cited sources")
+    cits = [_citation(i + 1, passages[n - 1], quotes[i + 1][1] if i + 1 in quotes else None) for i, n in enumerate(order)]
+    return Answer(question, " ".join(out), cits, mode="llm", unsupported=unsupported, notices=notices)
+
+
+@dataclass
+class _Prepared:
+    question: str
+    standalone: str
+    passages: list[Passage]
+    selection: Selection
+    notices: list[str]
+    started: float
+
+
+def _prepare(store: Store, question: str, *, k: int, since: Any, until: Any, source: str | None,
+             history: list[dict[str, str]] | None, client: LLMClient | None) -> _Prepared:
+    started = time.perf_counter()
+    q, notices = clean_question(question)
+    check_k(k)
+    filters = make_filters(since, until, source)
+    standalone = standalone_question(q, history or [], client=client)
+    vec = store.embed([standalone])[0]
+    passages = retrieve(store, standalone, k=k, filters=filters, query_vector=vec)
+    snap = store.snapshot()
+    cands = candidates(standalone, passages, embed=store.embed, idf=snap.idf)
+    return _Prepared(q, standalone, passages, select(standalone, cands), notices, started)
+
+
+def _finish(ans: Answer, prep: _Prepared) -> Answer:
+    ans.question = prep.question
+    ans.standalone_question = prep.standalone
+    ans.passages = prep.passages
+    ans.notices = prep.notices + ans.notices
+    ans.seconds = round(time.perf_counter() - prep.started, 4)
+    return ans
+
+
+def stream_answer(
+    store: Store,
+    question: str,
+    *,
+    k: int = DEFAULT_K,
+    since: Any = None,
+    until: Any = None,
+    source: str | None = None,
+    history: list[dict[str, str]] | None = None,
+    mode: Mode = "auto",
+    llm: LLMConfig | None = None,
+) -> Iterator[str | Answer]:
+    """Yield text deltas, then the final verified Answer (always last)."""
+    if mode not in ("auto", "llm", "extractive"):
+        raise UsageError(f"mode must be auto, llm or extractive (got {mode!r})")
+    if mode == "llm" and llm is None:
+        raise UsageError("LLM mode needs OPENAI_API_KEY (and OPENAI_BASE_URL for a local server)")
+    client = LLMClient(llm) if llm is not None and mode != "extractive" else None
+    prep = _prepare(store, question, k=k, since=since, until=until, source=source, history=history, client=client)
+    used_mode = "llm" if client else "extractive"
+    if prep.selection.refused:
+        ans = _refusal(prep.question, prep.selection.reason, used_mode)
+        yield ans.text
+        yield _finish(ans, prep)
+        return
+    if client is not None:
+        messages, n_sources = build_messages(prep.standalone, prep.passages, client.config)
+        if n_sources < len(prep.passages):
+            prep.notices.append(f"prompt budget: used the top {n_sources} of {len(prep.passages)} sources")
+        raw: list[str] = []
+        try:
+            for delta in client.stream(messages):
+                raw.append(delta)
+                yield delta
+            text = "".join(raw).strip()
+            usage = client.last_usage
+            if not text or prompts.NO_ANSWER_TOKEN in text:
+                ans = _refusal(prep.question, "the model found no answer in the sources", "llm")
+            else:
+                ans = verify(prep.question, text, prep.passages[:n_sources], store.embed)
+            ans.usage = asdict(usage) if usage else {}
+            yield _finish(ans, prep)
+            return
+        except LLMError as exc:
+            prep.notices.append(f"LLM failed, showing the extractive answer instead: {exc}")
+    ans = extractive_answer(prep.question, prep.passages, prep.selection)
+    for sentence in cite.split_sentences(ans.text):
+        yield sentence + " "
+    yield _finish(ans, prep)
+
+

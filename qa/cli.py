@@ -1,0 +1,159 @@
+"""The ``qa`` command: ingest, ask, stats, eval, bench.
+
+An edge: settings are read once from the environment here, errors become one
+line on stderr and an exit code (2 for usage errors, 1 otherwise), never a
+traceback. Heavy modules are imported inside the subcommands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from qa.errors import QAError, UsageError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--store", type=Path, help="index folder (default: $QA_STORE or .qa_store)")
+    p.add_argument("--chroma-url", help="use a Chroma server, e.g. http://127.0.0.1:8000 (default: $QA_CHROMA_URL)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="qa", description="Question answering over news bulletins, with verified citations.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("ingest", help="add bulletin files or folders to the index (default: corpus/)")
+    p.add_argument("paths", nargs="*", type=Path)
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    _common(p)
+
+    p = sub.add_parser("ask", help="answer a question with cited sources")
+    p.add_argument("question")
+    p.add_argument("--k", type=int, default=None, help="passages to retrieve (default 5)")
+    p.add_argument("--since", help="only articles dated on or after YYYY-MM-DD")
+    p.add_argument("--until", help="only articles dated on or before YYYY-MM-DD")
+    p.add_argument("--source", help="only articles from this source")
+    p.add_argument("--mode", choices=["auto", "llm", "extractive"], default="auto")
+    p.add_argument("--json", action="store_true", help="print the answer as JSON")
+    _common(p)
+
+    p = sub.add_parser("stats", help="what the index holds")
+    _common(p)
+
+    p = sub.add_parser("eval", help="run the gold set and gate on its metrics")
+    p.add_argument("args", nargs=argparse.REMAINDER)
+
+    p = sub.add_parser("bench", help="run the benchmarks")
+    p.add_argument("args", nargs=argparse.REMAINDER)
+    return parser
+
+
+def _progress() -> Any:
+    from tqdm import tqdm
+
+    bar: dict[str, Any] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        if total <= 0:
+            return
+        if "bar" not in bar:
+            bar["bar"] = tqdm(total=total, desc=stage, unit="chunk", file=sys.stderr, leave=False)
+        bar["bar"].n = done
+        bar["bar"].refresh()
+        if done >= total:
+            bar.pop("bar").close()
+
+    return update
+
+
+def cmd_ingest(ns: argparse.Namespace) -> int:
+    from qa.api import get_store, ingest, settings
+
+    store = get_store(ns.store, chroma_url=ns.chroma_url or (settings().chroma_url if ns.store is None else None))
+    report = ingest(ns.paths or None, store=store, progress=None if ns.quiet else _progress())
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(report.summary())
+    return 1 if report.files_skipped else 0
+
+
+def cmd_ask(ns: argparse.Namespace) -> int:
+    from qa.api import ask, get_store, settings
+
+    s = settings()
+    store = get_store(ns.store, chroma_url=ns.chroma_url) if (ns.store or ns.chroma_url) else None
+    answer = ask(ns.question, store=store, k=ns.k if ns.k is not None else s.k, since=ns.since,
+                 until=ns.until, source=ns.source, mode=ns.mode)
+    if ns.json:
+        data = answer.to_dict()
+        data.pop("passages", None)
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
+    print(answer.text)
+    for notice in answer.notices:
+        print(f"note: {notice}", file=sys.stderr)
+    if answer.citations:
+        print("\nSources:")
+    for c in answer.citations:
+        print(f"[{c.n}] {c.title} — {c.source or 'unknown source'}, {c.date or 'undated'}")
+        print(f"    \u201c{c.quote or c.text[:200]}\u201d")
+    return 0
+
+
+def cmd_stats(ns: argparse.Namespace) -> int:
+    from qa.api import get_store
+
+    store = get_store(ns.store, chroma_url=ns.chroma_url)
+    counts = store.catalog.counts()
+    print(
+        f"{counts['articles']} articles, {counts['chunks']} chunks from {counts['files']} files in {store.where}; "
+        f"last ingest {store.catalog.last_ingest() or 'never'}"
+    )
+    return 0
+
+
+def cmd_eval(ns: argparse.Namespace) -> int:
+    try:
+        from eval.harness import main as eval_main
+    except ImportError as exc:
+        raise UsageError("`qa eval` runs from the project root (it needs eval/)") from exc
+    return int(eval_main(ns.args))
+
+
+def cmd_bench(ns: argparse.Namespace) -> int:
+    try:
+        from eval.bench import main as bench_main
+    except ImportError as exc:
+        raise UsageError("`qa bench` runs from the project root (it needs eval/)") from exc
+    return int(bench_main(ns.args) or 0)
+
+
+COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "stats": cmd_stats, "eval": cmd_eval, "bench": cmd_bench}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        ns = build_parser().parse_args(argv)
+        return COMMANDS[ns.command](ns)
+    except UsageError as exc:
+        print(f"qa: error: {exc}", file=sys.stderr)
+        return 2
+    except QAError as exc:
+        print(f"qa: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("qa: interrupted; the index is as it was before this command", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,196 @@
+"""Hybrid retrieval: dense (Chroma) and BM25 results fused by reciprocal rank.
+
+Date and source filters are pushed down to Chroma's ``where`` (typed values
+only, never strings spliced into a query) and applied to the keyword side from
+the catalog. Only chunks the committed catalog lists are returned, so a
+half-finished ingest is invisible. Overlapping windows of the same article
+and identical passages are collapsed. The retriever is a llama-index
+``BaseRetriever``; ``retrieve()`` is the plain-function form the answer layer
+uses. This module ranks passages; it does not judge whether they answer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any, Literal
+
+from llama_index.core.retrievers import BaseRetriever
+from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
+
+from qa.errors import UsageError
+from qa.store import Snapshot, Store, chroma_error
+
+Mode = Literal["hybrid", "dense", "keyword"]
+DEFAULT_K = 5
+RRF_K = 60
+MAX_K = 50
+_CANDIDATES = 4  # fetch k * this from each side before fusing and collapsing
+
+
+@dataclass(frozen=True)
+class Passage:
+    chunk_id: str
+    article_id: str
+    title: str
+    source: str
+    date: str
+    url: str
+    text: str
+    start: int
+    end: int
+    score: float  # fused score
+    dense: float  # cosine similarity to the question (0 when not computed)
+    keyword: float  # BM25 score (0 when not matched)
+
+
+@dataclass(frozen=True)
+class Filters:
+    since: int = 0
+    until: int = 0
+    source: str | None = None
+
+    def chroma_where(self) -> dict[str, Any] | None:
+        clauses: list[dict[str, Any]] = []
+        if self.since:
+            clauses.append({"date_int": {"$gte": self.since}})
+        if self.until:
+            clauses.append({"date_int": {"$lte": self.until}})
+        if self.source:
+            clauses.append({"source": {"$eq": self.source}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def allows(self, date_int: int, source: str) -> bool:
+        return (
+            (not self.since or date_int >= self.since)
+            and (not self.until or (date_int and date_int <= self.until))
+            and (not self.source or source == self.source)
+        )
+
+
+def parse_date(value: str | date | None, *, name: str) -> int:
+    """'YYYY-MM-DD' (or a date) as YYYYMMDD; raises UsageError otherwise."""
+    if value in (None, ""):
+        return 0
+    if isinstance(value, date):
+        return int(value.strftime("%Y%m%d"))
+    try:
+        return int(date.fromisoformat(str(value).strip()).strftime("%Y%m%d"))
+    except ValueError as exc:
+        raise UsageError(f"--{name} {value!r} is not a date like 2024-09-05") from exc
+
+
+def make_filters(since: str | date | None = None, until: str | date | None = None, source: str | None = None) -> Filters:
+    f = Filters(parse_date(since, name="since"), parse_date(until, name="until"), (source or "").strip() or None)
+    if f.since and f.until and f.since > f.until:
+        raise UsageError(f"--since {since} is after --until {until}")
+    return f
+
+
+def check_k(k: int) -> int:
+    if not isinstance(k, int) or isinstance(k, bool) or k < 1 or k > MAX_K:
+        raise UsageError(f"k must be a whole number from 1 to {MAX_K} (got {k!r})")
+    return k
+
+
+def _dense(store: Store, snap: Snapshot, query_vec: list[float], n: int, filters: Filters) -> list[tuple[str, float]]:
+    total = len(snap.chunks)
+    if not total:
+        return []
+    try:
+        res = store.collection.query(
+            query_embeddings=[query_vec],
+            n_results=min(n, total),
+            where=filters.chroma_where(),
+            include=["distances"],
+        )
+    except Exception as exc:
+        raise chroma_error(exc, store.where) from exc
+    return [
+        (cid, 1.0 - float(dist))
+        for cid, dist in zip(res["ids"][0], res["distances"][0])
+        if cid in snap.chunks  # only what the committed catalog lists
+    ]
+
+
+def _keyword(snap: Snapshot, query: str, n: int, filters: Filters) -> list[tuple[str, float]]:
+    allowed = None
+    if filters != Filters():
+        allowed = {
+            cid
+            for cid, c in snap.chunks.items()
+            if filters.allows(snap.articles[c.article_id].date_int, snap.articles[c.article_id].source)
+        }
+    return snap.keyword.search(query, k=n, allowed=allowed)
+
+
+def _overlaps(a: Passage, b: Passage) -> bool:
+    if a.article_id != b.article_id:
+        return " ".join(a.text.split()) == " ".join(b.text.split())
+    inter = min(a.end, b.end) - max(a.start, b.start)
+    return inter > 0.5 * min(a.end - a.start, b.end - b.start)
+
+
+def retrieve(
+    store: Store,
+    question: str,
+    *,
+    k: int = DEFAULT_K,
+    filters: Filters | None = None,
+    mode: Mode = "hybrid",
+    query_vector: list[float] | None = None,
+) -> list[Passage]:
+    """Top ``k`` passages for ``question``, best first, near-duplicates collapsed."""
+    check_k(k)
+    filters = filters or Filters()
+    snap = store.snapshot()
+    n = k * _CANDIDATES
+    dense: list[tuple[str, float]] = []
+    if mode in ("hybrid", "dense"):
+        vec = query_vector if query_vector is not None else store.embedder().get_query_embedding(question)
+        dense = _dense(store, snap, vec, n, filters)
+    keyword = _keyword(snap, question, n, filters) if mode in ("hybrid", "keyword") else []
+    fused: dict[str, float] = {}
+    for ranked in (dense, keyword):
+        for rank, (cid, _) in enumerate(ranked):
+            fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
+    dense_of, keyword_of = dict(dense), dict(keyword)
+    chosen: list[Passage] = []
+    for cid in sorted(fused, key=lambda c: (-fused[c], c)):
+        c, a = snap.chunks[cid], snap.articles[snap.chunks[cid].article_id]
+        p = Passage(cid, c.article_id, a.title, a.source, a.date, a.url, c.text, c.start, c.end,
+                    fused[cid], dense_of.get(cid, 0.0), keyword_of.get(cid, 0.0))
+        dup = next((i for i, q in enumerate(chosen) if _overlaps(q, p)), None)
+        if dup is None:
+            chosen.append(p)
+        elif p.dense > chosen[dup].dense:  # keep the fused rank, remember the better similarity
+            chosen[dup] = replace(chosen[dup], dense=p.dense)
+        if len(chosen) >= k:
+            break
+    return chosen
+
+
+class HybridRetriever(BaseRetriever):
+    """llama-index retriever over the project's store (dense + BM25, fused)."""
+
+    def __init__(self, store: Store, *, k: int = DEFAULT_K, filters: Filters | None = None, mode: Mode = "hybrid") -> None:
+        super().__init__()
+        self._store, self._k, self._filters, self._mode = store, check_k(k), filters, mode
+
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        passages = retrieve(self._store, query_bundle.query_str, k=self._k, filters=self._filters, mode=self._mode)
+        return [
+            NodeWithScore(
+                node=TextNode(
+                    id_=p.chunk_id,
+                    text=p.text,
+                    metadata={"article_id": p.article_id, "title": p.title, "source": p.source, "date": p.date},
+                    start_char_idx=p.start,
+                    end_char_idx=p.end,
+                ),
+                score=p.score,
+            )
+            for p in passages
+        ]
