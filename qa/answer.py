@@ -194,8 +194,13 @@ def _prepare(store: Store, question: str, *, k: int, since: Any, until: Any, sou
     vec = store.embed([standalone])[0]
     passages = retrieve(store, standalone, k=k, filters=filters, query_vector=vec)
     snap = store.snapshot()
-    cands = candidates(standalone, passages, embed=store.embed, idf=snap.idf)
-    return _Prepared(q, standalone, passages, select(standalone, cands), notices, started)
+    # sentences are scored against the question as asked: the words borrowed from
+    # the conversation help retrieval but would favour the previous answer
+    cands = candidates(q, passages, embed=store.embed, idf=snap.idf)
+    selection = select(q, cands)
+    if selection.refused and standalone != q:  # the follow-up alone may be too thin
+        selection = select(standalone, candidates(standalone, passages, embed=store.embed, idf=snap.idf))
+    return _Prepared(q, standalone, passages, selection, notices, started)
 
 
 def _finish(ans: Answer, prep: _Prepared) -> Answer:

@@ -18,15 +18,20 @@ from dataclasses import dataclass
 
 from qa.chunking import sentences
 from qa.retrieve import Passage
-from qa.support import Idf, answer_type, content_terms, cosine, coverage, has_type, names, numbers
+from qa.support import Idf, answer_type, content_terms, cosine, coverage, new_facts, numbers
 
 MAX_SENTENCES = 3
 # Calibrated on eval/gold.jsonl (see the eval report); change with the eval.
-MIN_SCORE = 0.42
-MIN_SEMANTIC = 0.30
+MIN_SCORE = 0.31
+MIN_TYPED_LEXICAL = 0.20
+TYPED_RATIO = 0.70
 EXTRA_RATIO = 0.80
+TWO_SIDED_RATIO = 0.75
+CONTINUATION_RATIO = 0.60
 SEMANTIC_WEIGHT = 0.5
 CONFLICT_LEAD = "The sources give different figures:"
+_UNDISCLOSED = re.compile(r"\bnot (?:been )?(?:disclosed|named|identified|revealed|released|made public)\b", re.I)
+_CONTINUES = re.compile(r"(However|But|Nevertheless|Yet|He|She|They|It|This|These|The organisation|The group)\b")
 _QUESTION_NOISE = frozenset({"name", "call", "happen", "mention", "bulletin", "articl", "accord", "describ", "tell"})
 
 
@@ -38,6 +43,8 @@ class Candidate:
     end: int
     semantic: float
     lexical: float
+    article_id: str = ""
+    article_start: int = 0  # offset of the sentence in its article
 
     @property
     def score(self) -> float:
@@ -73,9 +80,17 @@ def candidates(question: str, passages: list[Passage], *, embed: object, idf: Id
     vectors = embed([question] + [s[3] for s in spans])  # type: ignore[operator]
     q = vectors[0]
     return [
-        Candidate(i, text, start, end, cosine(q, v), coverage(terms, text, idf))
+        Candidate(i, text, start, end, cosine(q, v), coverage(terms, text, idf),
+                  passages[i].article_id, passages[i].start + start)
         for (i, start, end, text), v in zip(spans, vectors[1:])
     ]
+
+
+def _continuation(best: Candidate, cands: list[Candidate]) -> Candidate | None:
+    """The sentence right after ``best`` in its passage, if it continues it ("However, ...")."""
+    after = [c for c in cands if c.article_id == best.article_id and c.article_start > best.article_start]
+    nxt = min(after, key=lambda c: c.article_start, default=None)
+    return nxt if nxt is not None and _CONTINUES.match(nxt.text) else None
 
 
 def select(question: str, cands: list[Candidate]) -> Selection:
@@ -87,20 +102,30 @@ def select(question: str, cands: list[Candidate]) -> Selection:
     typed = [c for c in ranked if _answers_type(c.text, kind, question)]
     if not typed:
         return Selection([], True, f"no sentence gives a {kind}")
-    if typed[0] is not best and typed[0].score < EXTRA_RATIO * best.score:
+    if typed[0].score < TYPED_RATIO * best.score or (kind and typed[0].lexical < MIN_TYPED_LEXICAL):
         return Selection([], True, f"the closest sentences give no {kind}")
     best = typed[0]
-    if best.score < MIN_SCORE or best.semantic < MIN_SEMANTIC:
+    if _UNDISCLOSED.search(best.text) and (kind or re.match(r"\W*(which|what)\b", question, re.I)):
+        return Selection([], True, "the bulletins say this was not disclosed")
+    if best.score < MIN_SCORE:
         return Selection([], True, f"closest sentence scores {best.score:.2f}")
     chosen = [best]
     covered = set(content_terms(best.text))
+    nxt = _continuation(best, cands)
+    if nxt is not None and nxt.score >= CONTINUATION_RATIO * best.score and _answers_type(nxt.text, kind, question):
+        chosen.append(nxt)
+        covered |= set(content_terms(nxt.text))
+    two_sided = _asks_for_comparison(question)
+    ratio = TWO_SIDED_RATIO if two_sided else EXTRA_RATIO
     for c in typed[1:] if kind else ranked[1:]:
-        if len(chosen) >= MAX_SENTENCES or c.score < EXTRA_RATIO * best.score:
+        if len(chosen) >= MAX_SENTENCES or c.score < ratio * best.score:
             break
+        if c in chosen:
+            continue
         new_terms = set(question_terms(question)) - covered
         adds_terms = bool(new_terms & set(content_terms(c.text)))
         new_figure = kind == "number" and bool(numbers(c.text) - _figures(chosen))
-        if adds_terms or new_figure or _asks_for_comparison(question):
+        if adds_terms or new_figure or two_sided:
             chosen.append(c)
             covered |= set(content_terms(c.text))
     conflict = kind == "number" and len({frozenset(numbers(c.text)) for c in chosen}) > 1 and len(chosen) > 1
@@ -112,13 +137,13 @@ def _figures(chosen: list[Candidate]) -> set[str]:
 
 
 def _answers_type(text: str, kind: str | None, question: str) -> bool:
-    if not has_type(text, kind):
-        return False
-    if kind == "person":  # the name must be news: not one the question already gives
-        q = question.lower()
-        return any(not all(part.lower() in q for part in n.split()) for n in names(text))
-    return True
+    # the number, date or name must be news: not one the question already gives
+    return kind is None or bool(new_facts(text, question, kind))
 
 
 def _asks_for_comparison(question: str) -> bool:
-    return bool(re.search(r"\b(agree|differ|compare|both|and what|versus|vs)\b", question, re.I))
+    """Questions whose honest answer may need two sides: comparisons and yes/no questions."""
+    return bool(
+        re.search(r"\b(agree|differ|compare|both|and what|versus|vs|conflict|actually)\b", question, re.I)
+        or re.match(r"\W*(is|are|was|were|has|have|had|do|does|did|can|will)\b", question, re.I)
+    )

@@ -35,10 +35,16 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*|\d[\d,.]*\d|\d")
 _DATE = re.compile(
     r"\b(?:(?:" + "|".join(m.capitalize() for m in MONTHS) + r")\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?"
     r"|\d{1,2}\s+(?:" + "|".join(m.capitalize() for m in MONTHS) + r")(?:\s+\d{4})?"
-    r"|(?:19|20)\d{2}|" + "|".join(d.capitalize() for d in WEEKDAYS) + "|" + "|".join(m.capitalize() for m in MONTHS) + r")\b"
+    r"|\d{1,2}(?::\d{2})?\s?(?:am|pm)|(?:19|20)\d{2}|" + "|".join(d.capitalize() for d in WEEKDAYS) + "|" + "|".join(m.capitalize() for m in MONTHS) + r")\b"
 )
-_NUMBER = re.compile(r"\b\d[\d,.]*\b")
-_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:[\s-](?:al-|bin\s)?[A-Z][a-z]+)+\b")
+_NUMBER = re.compile(r"\b\d[\d,.]*(?=\b|st\b|nd\b|rd\b|th\b)")
+_NAME = re.compile(r"\b[A-Z][a-z]+(?:[\s-](?:al-|bin\s)?[A-Z][a-z]+)+\b")
+_TIME = re.compile(r"\b\d{1,2}(?::\d{2})?\s?(?:am|pm|a\.m\.|p\.m\.)|\b(?:noon|midnight|o'clock)\b", re.I)
+_ORG = re.compile(
+    r"\b(Organi[sz]ation|Council|Committee|Front|Service|Centre|Center|Ministry|Republic|Nations|House|State|Team|"
+    r"Network|Union|Agency|Court|Party|Government|Directorate|Department|International|Congress|Media|Cooperation)\b"
+)
+_CAPITALISED = re.compile(r"\b[A-Z][A-Za-z]+(?:-[A-Z]+)?\b")
 
 
 @lru_cache(maxsize=1)
@@ -78,14 +84,71 @@ def numbers(text: str) -> set[str]:
 
 
 def names(text: str) -> set[str]:
-    return {m.group() for m in _NAME.finditer(text)}
+    """Runs of two or more capitalised words, without a leading function word ("The", "According")."""
+    out = set()
+    for m in _NAME.finditer(text):
+        parts = m.group().split()
+        while parts and parts[0].lower() in STOPWORDS | _LEADERS:
+            parts.pop(0)
+        if len(parts) >= 2:
+            out.add(" ".join(parts))
+    return out
+
+
+_LEADERS = frozenset({"recently", "meanwhile", "however", "previously", "currently", "despite", "following", "since",
+                      "while", "mullah", "nevertheless", "many", "reliable", "local", "witnesses", "sources"})
+
+
+def new_facts(sentence: str, question: str, kind: str | None) -> set[str]:
+    """Tokens of the answer type in ``sentence`` that the question does not already give."""
+    q = question.lower()
+    if kind == "number":
+        found = numbers(sentence) | {w for w in words(_DATE.sub(" ", sentence)) if w in NUMBER_WORDS}
+        return {n for n in found if not re.search(r"\b" + re.escape(n) + r"\b", normalize_number_text(q))}
+    if kind == "date":
+        found = {m.group() for m in _DATE.finditer(sentence)}
+        asks_year = bool(re.search(r"\b(which|what) year\b", q))
+        return {d for d in found if _new_date_parts(d, q, asks_year=asks_year)}
+    if kind == "time":
+        return {m.group() for m in _TIME.finditer(sentence)} - {m.group() for m in _TIME.finditer(question)}
+    if kind == "person":
+        found = {n for n in names(sentence) if not _ORG.search(n)} or {w for w in _CAPITALISED.findall(sentence[1:]) if _not_calendar(w)}
+        asked = words(q)
+        return {
+            n for n in found
+            if not all(any(_same_word(part.lower(), a) for a in asked) for part in re.split(r"[\s-]", n) if part)
+        }
+    if kind == "place":
+        found = {w for w in _CAPITALISED.findall(sentence[1:]) if _not_calendar(w)}
+        asked = words(q)
+        return {w for w in found if not any(_same_word(w.lower(), a) for a in asked)}
+    return set()
+
+
+def _new_date_parts(found: str, question: str, *, asks_year: bool) -> bool:
+    parts = [p for p in re.split(r"[\s,]+", found.lower()) if p and p not in question]
+    return any(asks_year or not re.fullmatch(r"(19|20)\d{2}", p) for p in parts)
+
+
+def _same_word(a: str, b: str) -> bool:
+    """'iran' ~ 'iranian': one starts the other (4+ letters), or they are equal."""
+    return a == b or (min(len(a), len(b)) >= 4 and (a.startswith(b) or b.startswith(a)))
+
+
+def _not_calendar(word: str) -> bool:
+    return word.lower() not in STOPWORDS and word.lower() not in MONTHS and word.lower() not in WEEKDAYS
+
+
+def normalize_number_text(text: str) -> str:
+    return re.sub(r"(?<=\d),(?=\d{3})", "", text)
 
 
 # --- the answer type a question asks for -----------------------------------
 _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("number", re.compile(r"\bhow (many|much|large|big)\b|\bwhat (number|percentage|share|proportion|figure|toll)\b|\bnumber of\b|\bdeath toll\b|\bhow many\b", re.I)),
+    ("number", re.compile(r"\bhow (many|much|large|big)\b|\bwhat (number|percentage|share|proportion|figure|toll)\b|\bnumber of\b|\btoll\b|\bwhat figures?\b|\bhow many\b", re.I)),
+    ("time", re.compile(r"\b(at )?what time\b|\bat what hour\b", re.I)),
     ("date", re.compile(r"^\W*(and\s+)?when\b|\bwhat (date|day|year|month|time)\b|\bon (which|what) (day|date)\b|\bwhich (day|date|month|year)\b", re.I)),
-    ("person", re.compile(r"^\W*(and\s+)?who\b|\bwhose\b|\bwhich (person|official|leader|minister|commander|individual)\b|\bname of the (person|leader|commander|official|director|head)\b", re.I)),
+    ("person", re.compile(r"^\W*(and\s+)?who\b|\bwhose\b|\bwhich (person|official|leader|minister|commander|individual)\b|\bname of\b|\bwhat is the name\b", re.I)),
     ("place", re.compile(r"^\W*(and\s+)?where\b|\bwhich (city|country|countries|province|provinces|town|place)\b|\bin what (city|country|province)\b", re.I)),
 ]
 
@@ -95,18 +158,6 @@ def answer_type(question: str) -> str | None:
         if pattern.search(question):
             return kind
     return None
-
-
-def has_type(sentence: str, kind: str | None) -> bool:
-    if kind is None:
-        return True
-    if kind == "number":
-        return bool(numbers(sentence)) or any(w in NUMBER_WORDS for w in words(_DATE.sub(" ", sentence)))
-    if kind == "date":
-        return bool(_DATE.search(sentence)) or bool(re.search(r"\b(yesterday|today|last week|this week)\b", sentence, re.I))
-    if kind == "person":
-        return bool(names(sentence)) or bool(re.search(r"\b(?!The\b|A\b)[A-Z][a-z]{3,}\b", sentence[1:]))
-    return bool(re.search(r"\b[A-Z][a-z]{2,}\b", sentence[1:]))
 
 
 # --- scoring ----------------------------------------------------------------
@@ -142,8 +193,23 @@ def coverage(question_terms: list[str], text: str, idf: Idf) -> float:
 
 
 def _prefix_match(term: str, found: set[str]) -> bool:
-    # "lead" ~ "leader", "execut" ~ "execution": stems that share a 4+ letter prefix
-    return len(term) >= 4 and not term[0].isdigit() and any(f.startswith(term) or term.startswith(f) for f in found if len(f) >= 4)
+    # "lead" ~ "leader" (one stem starts the other), "dissatisfact" ~ "dissatisfi" (6+ letters shared)
+    if len(term) < 4 or term[0].isdigit():
+        return False
+    return any(
+        f.startswith(term) or term.startswith(f) or (len(f) >= 6 and len(term) >= 6 and _shared(term, f) >= 6)
+        for f in found
+        if len(f) >= 4
+    )
+
+
+def _shared(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 def cosine(a: list[float], b: list[float]) -> float:
