@@ -21,14 +21,14 @@ from typing import Any, Literal
 
 from qa import citations as cite
 from qa import prompts
+from qa.chunking import sentences as split_spans
 from qa.errors import LLMError, UsageError
 from qa.extractive import CONFLICT_LEAD, Candidate, Selection, candidates, select
 from qa.followup import standalone_question
 from qa.llm import LLMClient, LLMConfig, count_message_tokens
 from qa.retrieve import DEFAULT_K, Passage, check_k, make_filters, retrieve
 from qa.store import Store
-from qa.chunking import sentences as split_spans
-from qa.support import cosine, support
+from qa.support import cosine, support, withhold_instructions
 from qa.tokens import count_tokens, truncate_to_tokens
 
 Mode = Literal["auto", "llm", "extractive"]
@@ -91,8 +91,20 @@ def _refusal(question: str, reason: str, mode: str) -> Answer:
 
 def _citation(n: int, p: Passage, quote: Candidate | None) -> Citation:
     start, end = (quote.start, quote.end) if quote else (0, 0)
-    return Citation(n, p.article_id, p.title, p.source, p.date, p.url, p.chunk_id, p.text,
-                    p.text[start:end], start, end, round(p.score, 4))
+    return Citation(
+        n,
+        p.article_id,
+        p.title,
+        p.source,
+        p.date,
+        p.url,
+        p.chunk_id,
+        p.text,
+        p.text[start:end],
+        start,
+        end,
+        round(p.score, 4),
+    )
 
 
 def extractive_answer(question: str, passages: list[Passage], selection: Selection) -> Answer:
@@ -102,7 +114,7 @@ def extractive_answer(question: str, passages: list[Passage], selection: Selecti
         if c.passage not in order:
             order.append(c.passage)
         parts.append(f"{c.text} {cite.label(order.index(c.passage) + 1)}")
-    best_quote = {}
+    best_quote: dict[int, Candidate] = {}
     for c in selection.chosen:
         best_quote.setdefault(c.passage, c)
     cits = [_citation(i + 1, passages[p], best_quote[p]) for i, p in enumerate(order)]
@@ -111,8 +123,12 @@ def extractive_answer(question: str, passages: list[Passage], selection: Selecti
 
 def _sources_block(passages: list[Passage]) -> str:
     return "\n".join(
-        prompts.SOURCE.format(n=i + 1, title=p.title.replace('"', "'"), date=p.date or "unknown",
-                              text=p.text.replace("</source>", "</ source>"))
+        prompts.SOURCE.format(
+            n=i + 1,
+            title=p.title.replace('"', "'"),
+            date=p.date or "unknown",
+            text=withhold_instructions(p.text).replace("</source>", "</ source>"),
+        )
         for i, p in enumerate(passages)
     )
 
@@ -162,15 +178,20 @@ def verify(question: str, raw: str, passages: list[Passage], embed: Any) -> Answ
             i = max(range(len(sims)), key=sims.__getitem__)
             semantic = max(semantic, sims[i])
             if n not in quotes or sims[i] > quotes[n][0]:
-                quotes[n] = (sims[i], Candidate(order[n - 1] - 1, spans[i].text, spans[i].start, spans[i].end, sims[i], 0.0))
-        if sources and support(bare, [p.text for p in sources], semantic=semantic).ok:
+                quotes[n] = (
+                    sims[i],
+                    Candidate(order[n - 1] - 1, spans[i].text, spans[i].start, spans[i].end, sims[i], 0.0),
+                )
+        if sources and support(bare, [withhold_instructions(p.text) for p in sources], semantic=semantic).ok:
             out.append(sentence)
         else:
             unsupported.append(bare)
             out.append(f"{sentence} {UNSUPPORTED_MARK}")
     if unsupported:
         notices.append(f"{len(unsupported)} of {len(sentences)} sentences are not supported by the cited sources")
-    cits = [_citation(i + 1, passages[n - 1], quotes[i + 1][1] if i + 1 in quotes else None) for i, n in enumerate(order)]
+    cits = [
+        _citation(i + 1, passages[n - 1], quotes[i + 1][1] if i + 1 in quotes else None) for i, n in enumerate(order)
+    ]
     return Answer(question, " ".join(out), cits, mode="llm", unsupported=unsupported, notices=notices)
 
 
@@ -184,8 +205,17 @@ class _Prepared:
     started: float
 
 
-def _prepare(store: Store, question: str, *, k: int, since: Any, until: Any, source: str | None,
-             history: list[dict[str, str]] | None, client: LLMClient | None) -> _Prepared:
+def _prepare(
+    store: Store,
+    question: str,
+    *,
+    k: int,
+    since: Any,
+    until: Any,
+    source: str | None,
+    history: list[dict[str, str]] | None,
+    client: LLMClient | None,
+) -> _Prepared:
     started = time.perf_counter()
     q, notices = clean_question(question)
     check_k(k)
@@ -261,5 +291,3 @@ def stream_answer(
     for sentence in cite.split_sentences(ans.text):
         yield sentence + " "
     yield _finish(ans, prep)
-
-

@@ -90,8 +90,15 @@ def ask_stream(
     """Text deltas, then the final ``Answer``."""
     config = llm if llm is not None else llm_config(settings())
     return stream_answer(
-        _ready(store, chroma_url), question, k=k, since=since, until=until, source=source,
-        history=history, mode=mode, llm=config,
+        _ready(store, chroma_url),
+        question,
+        k=k,
+        since=since,
+        until=until,
+        source=source,
+        history=history,
+        mode=mode,
+        llm=config,
     )
 
 

@@ -91,8 +91,15 @@ def cmd_ask(ns: argparse.Namespace) -> int:
 
     s = settings()
     store = get_store(ns.store, chroma_url=ns.chroma_url) if (ns.store or ns.chroma_url) else None
-    answer = ask(ns.question, store=store, k=ns.k if ns.k is not None else s.k, since=ns.since,
-                 until=ns.until, source=ns.source, mode=ns.mode)
+    answer = ask(
+        ns.question,
+        store=store,
+        k=ns.k if ns.k is not None else s.k,
+        since=ns.since,
+        until=ns.until,
+        source=ns.source,
+        mode=ns.mode,
+    )
     if ns.json:
         data = answer.to_dict()
         data.pop("passages", None)

@@ -75,7 +75,8 @@ class BundledEmbedding(BaseEmbedding):
     _model: Any = PrivateAttr(default=None)
 
     def __init__(self, *, dtype: str = "bf16", embed_batch_size: int = DEFAULT_BATCH_SIZE) -> None:
-        super().__init__(model_name=MODEL_NAME, embed_batch_size=embed_batch_size, dtype=dtype)
+        super().__init__(model_name=MODEL_NAME, embed_batch_size=embed_batch_size)
+        self.dtype = dtype
 
     @classmethod
     def class_name(cls) -> str:

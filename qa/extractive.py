@@ -18,17 +18,18 @@ from dataclasses import dataclass
 
 from qa.chunking import sentences
 from qa.retrieve import Passage
-from qa.support import Idf, answer_type, content_terms, cosine, coverage, new_facts, numbers
+from qa.support import Idf, answer_type, content_terms, cosine, coverage, looks_like_instruction, new_facts, numbers
 
 MAX_SENTENCES = 3
 # Calibrated on eval/gold.jsonl (see the eval report); change with the eval.
 MIN_SCORE = 0.31
 MIN_TYPED_LEXICAL = 0.20
-TYPED_RATIO = 0.70
+TYPED_RATIO = 0.50
 EXTRA_RATIO = 0.80
 TWO_SIDED_RATIO = 0.75
 CONTINUATION_RATIO = 0.60
 SEMANTIC_WEIGHT = 0.5
+CONTEXT_WEIGHT = 0.25
 CONFLICT_LEAD = "The sources give different figures:"
 _UNDISCLOSED = re.compile(r"\bnot (?:been )?(?:disclosed|named|identified|revealed|released|made public)\b", re.I)
 _CONTINUES = re.compile(r"(However|But|Nevertheless|Yet|He|She|They|It|This|These|The organisation|The group)\b")
@@ -71,17 +72,28 @@ def candidates(question: str, passages: list[Passage], *, embed: object, idf: Id
     for i, p in enumerate(passages):
         for s in sentences(p.text):
             key = (p.article_id, p.start + s.start)
-            if key in seen or len(s.text) < 12:
+            if key in seen or len(s.text) < 12 or looks_like_instruction(s.text):
                 continue
             seen.add(key)
             spans.append((i, s.start, s.end, s.text))
     if not spans:
         return []
     vectors = embed([question] + [s[3] for s in spans])  # type: ignore[operator]
+    # a sentence inherits a little of its passage's coverage: "The statement revealed
+    # 81 ..." answers a question about the UN experts named one sentence earlier
+    passage_cover = [coverage(terms, p.text, idf) for p in passages]
     q = vectors[0]
     return [
-        Candidate(i, text, start, end, cosine(q, v), coverage(terms, text, idf),
-                  passages[i].article_id, passages[i].start + start)
+        Candidate(
+            i,
+            text,
+            start,
+            end,
+            cosine(q, v),
+            (1 - CONTEXT_WEIGHT) * coverage(terms, text, idf) + CONTEXT_WEIGHT * passage_cover[i],
+            passages[i].article_id,
+            passages[i].start + start,
+        )
         for (i, start, end, text), v in zip(spans, vectors[1:])
     ]
 

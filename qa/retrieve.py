@@ -65,7 +65,7 @@ class Filters:
     def allows(self, date_int: int, source: str) -> bool:
         return (
             (not self.since or date_int >= self.since)
-            and (not self.until or (date_int and date_int <= self.until))
+            and (not self.until or 0 < date_int <= self.until)
             and (not self.source or source == self.source)
         )
 
@@ -82,7 +82,9 @@ def parse_date(value: str | date | None, *, name: str) -> int:
         raise UsageError(f"--{name} {value!r} is not a date like 2024-09-05") from exc
 
 
-def make_filters(since: str | date | None = None, until: str | date | None = None, source: str | None = None) -> Filters:
+def make_filters(
+    since: str | date | None = None, until: str | date | None = None, source: str | None = None
+) -> Filters:
     f = Filters(parse_date(since, name="since"), parse_date(until, name="until"), (source or "").strip() or None)
     if f.since and f.until and f.since > f.until:
         raise UsageError(f"--since {since} is after --until {until}")
@@ -160,8 +162,20 @@ def retrieve(
     chosen: list[Passage] = []
     for cid in sorted(fused, key=lambda c: (-fused[c], c)):
         c, a = snap.chunks[cid], snap.articles[snap.chunks[cid].article_id]
-        p = Passage(cid, c.article_id, a.title, a.source, a.date, a.url, c.text, c.start, c.end,
-                    fused[cid], dense_of.get(cid, 0.0), keyword_of.get(cid, 0.0))
+        p = Passage(
+            cid,
+            c.article_id,
+            a.title,
+            a.source,
+            a.date,
+            a.url,
+            c.text,
+            c.start,
+            c.end,
+            fused[cid],
+            dense_of.get(cid, 0.0),
+            keyword_of.get(cid, 0.0),
+        )
         dup = next((i for i, q in enumerate(chosen) if _overlaps(q, p)), None)
         if dup is None:
             chosen.append(p)
@@ -175,7 +189,9 @@ def retrieve(
 class HybridRetriever(BaseRetriever):
     """llama-index retriever over the project's store (dense + BM25, fused)."""
 
-    def __init__(self, store: Store, *, k: int = DEFAULT_K, filters: Filters | None = None, mode: Mode = "hybrid") -> None:
+    def __init__(
+        self, store: Store, *, k: int = DEFAULT_K, filters: Filters | None = None, mode: Mode = "hybrid"
+    ) -> None:
         super().__init__()
         self._store, self._k, self._filters, self._mode = store, check_k(k), filters, mode
 

@@ -35,7 +35,11 @@ _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*|\d[\d,.]*\d|\d")
 _DATE = re.compile(
     r"\b(?:(?:" + "|".join(m.capitalize() for m in MONTHS) + r")\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?"
     r"|\d{1,2}\s+(?:" + "|".join(m.capitalize() for m in MONTHS) + r")(?:\s+\d{4})?"
-    r"|\d{1,2}(?::\d{2})?\s?(?:am|pm)|(?:19|20)\d{2}|" + "|".join(d.capitalize() for d in WEEKDAYS) + "|" + "|".join(m.capitalize() for m in MONTHS) + r")\b"
+    r"|\d{1,2}(?::\d{2})?\s?(?:am|pm)|(?:19|20)\d{2}|"
+    + "|".join(d.capitalize() for d in WEEKDAYS)
+    + "|"
+    + "|".join(m.capitalize() for m in MONTHS)
+    + r")\b"
 )
 _NUMBER = re.compile(r"\b\d[\d,.]*(?=\b|st\b|nd\b|rd\b|th\b)")
 _NAME = re.compile(r"\b[A-Z][a-z]+(?:[\s-](?:al-|bin\s)?[A-Z][a-z]+)+\b")
@@ -43,6 +47,10 @@ _TIME = re.compile(r"\b\d{1,2}(?::\d{2})?\s?(?:am|pm|a\.m\.|p\.m\.)|\b(?:noon|mi
 _ORG = re.compile(
     r"\b(Organi[sz]ation|Council|Committee|Front|Service|Centre|Center|Ministry|Republic|Nations|House|State|Team|"
     r"Network|Union|Agency|Court|Party|Government|Directorate|Department|International|Congress|Media|Cooperation)\b"
+)
+_LOCATIVE = re.compile(
+    r"\b(?:in|at|to|into|near|inside|outside|from)\s+(?:the\s+|a\s+)?(?:[a-z]+\s+)?"
+    r"(?:hospital|prison|camp|base|border|capital|office|headquarters|area|district|village|city|province|region|embassy|airport)s?\b"
 )
 _CAPITALISED = re.compile(r"\b[A-Z][A-Za-z]+(?:-[A-Z]+)?\b")
 
@@ -95,8 +103,26 @@ def names(text: str) -> set[str]:
     return out
 
 
-_LEADERS = frozenset({"recently", "meanwhile", "however", "previously", "currently", "despite", "following", "since",
-                      "while", "mullah", "nevertheless", "many", "reliable", "local", "witnesses", "sources"})
+_LEADERS = frozenset(
+    {
+        "recently",
+        "meanwhile",
+        "however",
+        "previously",
+        "currently",
+        "despite",
+        "following",
+        "since",
+        "while",
+        "mullah",
+        "nevertheless",
+        "many",
+        "reliable",
+        "local",
+        "witnesses",
+        "sources",
+    }
+)
 
 
 def new_facts(sentence: str, question: str, kind: str | None) -> set[str]:
@@ -111,15 +137,20 @@ def new_facts(sentence: str, question: str, kind: str | None) -> set[str]:
         return {d for d in found if _new_date_parts(d, q, asks_year=asks_year)}
     if kind == "time":
         return {m.group() for m in _TIME.finditer(sentence)} - {m.group() for m in _TIME.finditer(question)}
-    if kind == "person":
-        found = {n for n in names(sentence) if not _ORG.search(n)} or {w for w in _CAPITALISED.findall(sentence[1:]) if _not_calendar(w)}
+    if kind in ("person", "name"):
+        people = {n for n in names(sentence) if not _ORG.search(n)}
+        found = (
+            people if kind == "name" else people or {w for w in _CAPITALISED.findall(sentence[1:]) if _not_calendar(w)}
+        )
         asked = words(q)
         return {
-            n for n in found
+            n
+            for n in found
             if not all(any(_same_word(part.lower(), a) for a in asked) for part in re.split(r"[\s-]", n) if part)
         }
     if kind == "place":
         found = {w for w in _CAPITALISED.findall(sentence[1:]) if _not_calendar(w)}
+        found |= {m.group() for m in _LOCATIVE.finditer(sentence)}
         asked = words(q)
         return {w for w in found if not any(_same_word(w.lower(), a) for a in asked)}
     return set()
@@ -145,11 +176,39 @@ def normalize_number_text(text: str) -> str:
 
 # --- the answer type a question asks for -----------------------------------
 _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("number", re.compile(r"\bhow (many|much|large|big)\b|\bwhat (number|percentage|share|proportion|figure|toll)\b|\bnumber of\b|\btoll\b|\bwhat figures?\b|\bhow many\b", re.I)),
+    (
+        "number",
+        re.compile(
+            r"\bhow (many|much|large|big)\b|\bwhat (number|percentage|share|proportion|figure|toll)\b|\bnumber of\b|\btoll\b|\bwhat figures?\b|\bhow many\b",
+            re.I,
+        ),
+    ),
+    (
+        "name",
+        re.compile(r"\bname of\b|\bwhat is the name\b|\bwhat (was|is) (he|she|they) called\b|\bidentify the\b", re.I),
+    ),
     ("time", re.compile(r"\b(at )?what time\b|\bat what hour\b", re.I)),
-    ("date", re.compile(r"^\W*(and\s+)?when\b|\bwhat (date|day|year|month|time)\b|\bon (which|what) (day|date)\b|\bwhich (day|date|month|year)\b", re.I)),
-    ("person", re.compile(r"^\W*(and\s+)?who\b|\bwhose\b|\bwhich (person|official|leader|minister|commander|individual)\b|\bname of\b|\bwhat is the name\b", re.I)),
-    ("place", re.compile(r"^\W*(and\s+)?where\b|\bwhich (city|country|countries|province|provinces|town|place)\b|\bin what (city|country|province)\b", re.I)),
+    (
+        "date",
+        re.compile(
+            r"^\W*(and\s+)?when\b|\bwhat (date|day|year|month|time)\b|\bon (which|what) (day|date)\b|\bwhich (day|date|month|year)\b",
+            re.I,
+        ),
+    ),
+    (
+        "person",
+        re.compile(
+            r"^\W*(and\s+)?who\b|\bwhose\b|\bwhich (person|official|leader|minister|commander|individual)\b",
+            re.I,
+        ),
+    ),
+    (
+        "place",
+        re.compile(
+            r"^\W*(and\s+)?where\b|\bwhich (city|country|countries|province|provinces|town|place)\b|\bin what (city|country|province)\b",
+            re.I,
+        ),
+    ),
 ]
 
 
@@ -237,3 +296,31 @@ def support(sentence: str, passages: list[str], *, semantic: float) -> Support:
     low = joined.lower()
     missing += [n for n in names(sentence) if not all(part.lower() in low for part in n.split())]
     return Support(lexical, semantic, tuple(missing))
+
+
+# --- text that tries to instruct the model ------------------------------------
+_INSTRUCTION = re.compile(
+    r"\b(ignore|disregard|forget|override)\b[^.!?\n]{0,40}\b(instructions?|prompts?|rules|directions|above|context)\b"
+    r"|\b(you are now|act as|pretend to be|new instructions|system prompt|developer mode)\b"
+    r"|\b(reply|respond|answer|say|state)\b[^.!?\n]{0,20}\bthat\b[^.!?\n]{0,80}\b(regardless|no matter)\b"
+    r"|^\s*(assistant|system|user)\s*:",
+    re.I | re.M,
+)
+INSTRUCTION_PLACEHOLDER = "[instruction-like text withheld]"
+
+
+def looks_like_instruction(sentence: str) -> bool:
+    """Source text addressed to the model ("Ignore previous instructions and ...")."""
+    return bool(_INSTRUCTION.search(sentence))
+
+
+def withhold_instructions(text: str) -> str:
+    """``text`` with instruction-like sentences replaced by a placeholder (offsets not kept)."""
+    from qa.chunking import sentences
+
+    out, last = [], 0
+    for span in sentences(text):
+        if looks_like_instruction(span.text):
+            out.append(text[last : span.start] + INSTRUCTION_PLACEHOLDER)
+            last = span.end
+    return "".join(out) + text[last:] if out else text
