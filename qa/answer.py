@@ -229,7 +229,7 @@ def _prepare(
     cands = candidates(q, passages, embed=store.embed, idf=snap.idf)
     selection = select(q, cands)
     if selection.refused and standalone != q:  # the follow-up alone may be too thin
-        selection = select(standalone, candidates(standalone, passages, embed=store.embed, idf=snap.idf))
+        selection = select(standalone, candidates(standalone, passages, embed=store.embed, idf=snap.idf), asked=q)
     return _Prepared(q, standalone, passages, selection, notices, started)
 
 
@@ -282,6 +282,13 @@ def stream_answer(
                 ans = _refusal(prep.question, "the model found no answer in the sources", "llm")
             else:
                 ans = verify(prep.question, text, prep.passages[:n_sources], store.embed)
+            if (not ans.refused and not ans.citations) or len(ans.unsupported) == len(cite.split_sentences(ans.text)):
+                # nothing the model said is backed by a source: show what the sources say instead
+                prep.notices.append(
+                    f"the model's answer was discarded: none of its {max(len(ans.unsupported), 1)} sentences "
+                    "is supported by the sources; showing the extractive answer"
+                )
+                ans = extractive_answer(prep.question, prep.passages, prep.selection)
             ans.usage = asdict(usage) if usage else {}
             yield _finish(ans, prep)
             return

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 _LABEL = re.compile(r"\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]")
-_SENTENCE_END = re.compile(r"(?<=[.!?])(?:\s*\[\d{1,3}(?:\s*,\s*\d{1,3})*\])*[\"”’)]*(?=\s+|$)")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]*(?:\s*\[\d{1,3}(?:\s*,\s*\d{1,3})*\])*[\"”’)]*(?=\s+|$)")
 
 
 def label(n: int) -> str:

@@ -49,11 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("stats", help="what the index holds")
     _common(p)
 
-    p = sub.add_parser("eval", help="run the gold set and gate on its metrics")
-    p.add_argument("args", nargs=argparse.REMAINDER)
-
-    p = sub.add_parser("bench", help="run the benchmarks")
-    p.add_argument("args", nargs=argparse.REMAINDER)
+    # eval and bench parse their own options (see `qa eval --help`)
+    sub.add_parser("eval", help="run the gold set and gate on its metrics", add_help=False)
+    sub.add_parser("bench", help="run the benchmarks", add_help=False)
     return parser
 
 
@@ -128,28 +126,31 @@ def cmd_stats(ns: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_eval(ns: argparse.Namespace) -> int:
-    try:
-        from eval.harness import main as eval_main
-    except ImportError as exc:
-        raise UsageError("`qa eval` runs from the project root (it needs eval/)") from exc
-    return int(eval_main(ns.args))
+def _project_tool(module: str, args: list[str]) -> int:
+    """Run ``eval.<module>.main(args)``: the eval/ folder lives beside qa/, not inside it."""
+    root = Path.cwd()
+    if not (root / "eval" / f"{module}.py").is_file():
+        raise UsageError(
+            f"`qa {'eval' if module == 'harness' else module}` runs from the project root (it needs eval/)"
+        )
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    import importlib
+
+    return int(importlib.import_module(f"eval.{module}").main(args) or 0)
 
 
-def cmd_bench(ns: argparse.Namespace) -> int:
-    try:
-        from eval.bench import main as bench_main
-    except ImportError as exc:
-        raise UsageError("`qa bench` runs from the project root (it needs eval/)") from exc
-    return int(bench_main(ns.args) or 0)
-
-
-COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "stats": cmd_stats, "eval": cmd_eval, "bench": cmd_bench}
+COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "stats": cmd_stats}
+PASS_THROUGH = {"eval": "harness", "bench": "bench"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
     try:
-        ns = build_parser().parse_args(argv)
+        if args and args[0] in PASS_THROUGH:
+            rest = args[1:]
+            return _project_tool(PASS_THROUGH[args[0]], rest[1:] if rest[:1] == ["--"] else rest)
+        ns = build_parser().parse_args(args)
         return COMMANDS[ns.command](ns)
     except UsageError as exc:
         print(f"qa: error: {exc}", file=sys.stderr)

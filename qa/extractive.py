@@ -105,13 +105,19 @@ def _continuation(best: Candidate, cands: list[Candidate]) -> Candidate | None:
     return nxt if nxt is not None and _CONTINUES.match(nxt.text) else None
 
 
-def select(question: str, cands: list[Candidate]) -> Selection:
+def select(question: str, cands: list[Candidate], *, asked: str | None = None) -> Selection:
+    """Choose the answer sentences, or refuse.
+
+    ``asked`` is the question as the user typed it (a follow-up before it was
+    rewritten): a name the user did not type is news even if the rewrite added it.
+    """
+    asked = asked or question
     if not cands:
         return Selection([], True, "nothing retrieved")
     kind = answer_type(question)
     ranked = sorted(cands, key=lambda c: -c.score)
     best = ranked[0]
-    typed = [c for c in ranked if _answers_type(c.text, kind, question)]
+    typed = [c for c in ranked if _answers_type(c.text, kind, asked)]
     if not typed:
         return Selection([], True, f"no sentence gives a {kind}")
     if typed[0].score < TYPED_RATIO * best.score or (kind and typed[0].lexical < MIN_TYPED_LEXICAL):
@@ -124,7 +130,7 @@ def select(question: str, cands: list[Candidate]) -> Selection:
     chosen = [best]
     covered = set(content_terms(best.text))
     nxt = _continuation(best, cands)
-    if nxt is not None and nxt.score >= CONTINUATION_RATIO * best.score and _answers_type(nxt.text, kind, question):
+    if nxt is not None and nxt.score >= CONTINUATION_RATIO * best.score and _answers_type(nxt.text, kind, asked):
         chosen.append(nxt)
         covered |= set(content_terms(nxt.text))
     two_sided = _asks_for_comparison(question)

@@ -79,7 +79,7 @@ def parse_date(value: str | date | None, *, name: str) -> int:
     try:
         return int(date.fromisoformat(str(value).strip()).strftime("%Y%m%d"))
     except ValueError as exc:
-        raise UsageError(f"--{name} {value!r} is not a date like 2024-09-05") from exc
+        raise UsageError(f"{name} date {value!r} is not a date like 2024-09-05") from exc
 
 
 def make_filters(
@@ -87,7 +87,7 @@ def make_filters(
 ) -> Filters:
     f = Filters(parse_date(since, name="since"), parse_date(until, name="until"), (source or "").strip() or None)
     if f.since and f.until and f.since > f.until:
-        raise UsageError(f"--since {since} is after --until {until}")
+        raise UsageError(f"the since date {since} is after the until date {until}")
     return f
 
 
