@@ -13,7 +13,8 @@ What this module does:
 * Refusal metrics: ``refusal_precision`` / ``refusal_recall``, where the
   positive class is "should refuse" (the question is not answerable).
 * ``percentile`` for latency summaries, ``unsupported_rate`` and
-  ``check_thresholds`` for turning metric values into pass/fail messages.
+  ``check_thresholds`` for turning metric values into pass/fail messages
+  (``resolve_threshold`` says which metric a threshold name bounds, and how).
 
 What it deliberately does not do:
 
@@ -52,6 +53,7 @@ __all__ = [
     "recall_at_k",
     "refusal_precision",
     "refusal_recall",
+    "resolve_threshold",
     "unsupported_rate",
 ]
 
@@ -429,8 +431,10 @@ def _direction(metric: str) -> str | None:
     return None
 
 
-def _resolve(threshold_name: str) -> tuple[str, str] | None:
+def resolve_threshold(threshold_name: str) -> tuple[str, str] | None:
     """Map a threshold name to (metric name, "min" | "max"), or None if unknown.
+
+    "min" means the metric must be at least the threshold, "max" at most.
 
     A plain metric name uses the metric's own direction. A "_min" or "_max"
     suffix states the bound explicitly: "answerable_refusal_rate_max" is an
@@ -470,7 +474,7 @@ def check_thresholds(metrics: dict[str, float], thresholds: dict[str, float]) ->
     Raises ValueError if ``thresholds`` names an unknown metric; the message
     lists the valid names.
     """
-    resolved = {name: _resolve(name) for name in thresholds}
+    resolved = {name: resolve_threshold(name) for name in thresholds}
     unknown = [name for name, target in resolved.items() if target is None]
     if unknown:
         valid = sorted(HIGHER_IS_BETTER | LOWER_IS_BETTER) + ["recall_at_<k>", "evidence_recall_at_<k>"]

@@ -20,6 +20,7 @@ from eval.metrics import (
     recall_at_k,
     refusal_precision,
     refusal_recall,
+    resolve_threshold,
     unsupported_rate,
 )
 
@@ -392,3 +393,22 @@ def test_check_thresholds_rejects_unknown_metric_names(name: str) -> None:
     message = str(excinfo.value)
     assert name in message
     assert "answer_accuracy" in message and "recall_at_<k>" in message
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("answer_accuracy", ("answer_accuracy", "min")),
+        ("evidence_recall_at_k", ("evidence_recall_at_k", "min")),
+        ("recall_at_3", ("recall_at_3", "min")),
+        ("unsupported_rate", ("unsupported_rate", "max")),
+        ("answerable_refusal_rate_max", ("answerable_refusal_rate", "max")),
+        ("answer_accuracy_max", ("answer_accuracy", "max")),
+        ("latency_p95_ms_min", ("latency_p95_ms", "min")),
+        ("accuracy", None),
+        ("recall_at_0", None),
+        ("answer_accuracy_avg", None),
+    ],
+)
+def test_resolve_threshold_names_the_bounded_metric_and_direction(name: str, expected: tuple[str, str] | None) -> None:
+    assert resolve_threshold(name) == expected
