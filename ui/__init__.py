@@ -1,0 +1,1 @@
+"""The Streamlit page (``streamlit run ui/app.py``) and its small helpers."""
