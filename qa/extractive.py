@@ -18,7 +18,17 @@ from dataclasses import dataclass
 
 from qa.chunking import sentences
 from qa.retrieve import Passage
-from qa.support import Idf, answer_type, content_terms, cosine, coverage, looks_like_instruction, new_facts, numbers
+from qa.support import (
+    STOPWORDS,
+    Idf,
+    answer_type,
+    content_terms,
+    cosine,
+    coverage,
+    looks_like_instruction,
+    new_facts,
+    numbers,
+)
 
 MAX_SENTENCES = 3
 # Calibrated on eval/gold.jsonl (see the eval report); change with the eval.
@@ -33,6 +43,10 @@ CONTEXT_WEIGHT = 0.25
 CONFLICT_LEAD = "The sources give different figures:"
 _UNDISCLOSED = re.compile(r"\bnot (?:been )?(?:disclosed|named|identified|revealed|released|made public)\b", re.I)
 _CONTINUES = re.compile(r"(However|But|Nevertheless|Yet|He|She|They|It|This|These|The organisation|The group)\b")
+_HOW_MANY = re.compile(
+    r"\bhow (?:many|much)\s+((?:[\w-]+\s+){0,2}?[\w-]+?)(?=\s+(?:are|were|is|was|do|does|did|have|has|had|will|in|of|on|at|for)\b|\s*\?|$)",
+    re.I,
+)
 _QUESTION_NOISE = frozenset({"name", "call", "happen", "mention", "bulletin", "articl", "accord", "describ", "tell"})
 
 
@@ -105,7 +119,14 @@ def _continuation(best: Candidate, cands: list[Candidate]) -> Candidate | None:
     return nxt if nxt is not None and _CONTINUES.match(nxt.text) else None
 
 
-def select(question: str, cands: list[Candidate], *, asked: str | None = None) -> Selection:
+def counted_noun(question: str) -> str | None:
+    """The thing a "how many" question counts: "How many members does the CIS have?" -> "members"."""
+    m = _HOW_MANY.search(question)
+    nouns = [w for w in m.group(1).split() if w.lower() not in STOPWORDS] if m else []
+    return nouns[-1] if nouns else None
+
+
+def select(question: str, cands: list[Candidate], *, asked: str | None = None, idf: Idf | None = None) -> Selection:
     """Choose the answer sentences, or refuse.
 
     ``asked`` is the question as the user typed it (a follow-up before it was
@@ -115,6 +136,9 @@ def select(question: str, cands: list[Candidate], *, asked: str | None = None) -
     if not cands:
         return Selection([], True, "nothing retrieved")
     kind = answer_type(question)
+    noun = counted_noun(asked)
+    if idf is not None and noun and not any(idf.knows(t) for t in content_terms(noun)):
+        return Selection([], True, f"the bulletins never mention {noun}")
     ranked = sorted(cands, key=lambda c: -c.score)
     best = ranked[0]
     typed = [c for c in ranked if _answers_type(c.text, kind, asked)]

@@ -4,9 +4,10 @@ Date and source filters are pushed down to Chroma's ``where`` (typed values
 only, never strings spliced into a query) and applied to the keyword side from
 the catalog. Only chunks the committed catalog lists are returned, so a
 half-finished ingest is invisible. Overlapping windows of the same article
-and identical passages are collapsed. The retriever is a llama-index
-``BaseRetriever``; ``retrieve()`` is the plain-function form the answer layer
-uses. This module ranks passages; it does not judge whether they answer.
+and identical passages are collapsed. ``qa.llama_retriever`` wraps this as a
+llama-index ``BaseRetriever``; the answer layer calls ``retrieve()`` directly
+so asking a question never pays for importing llama-index. This module ranks
+passages; it does not judge whether they answer.
 """
 
 from __future__ import annotations
@@ -14,9 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Literal
-
-from llama_index.core.retrievers import BaseRetriever
-from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 
 from qa.errors import UsageError
 from qa.store import Snapshot, Store, chroma_error
@@ -151,7 +149,7 @@ def retrieve(
     n = k * _CANDIDATES
     dense: list[tuple[str, float]] = []
     if mode in ("hybrid", "dense"):
-        vec = query_vector if query_vector is not None else store.embedder().get_query_embedding(question)
+        vec = query_vector if query_vector is not None else store.embed([question])[0]
         dense = _dense(store, snap, vec, n, filters)
     keyword = _keyword(snap, question, n, filters) if mode in ("hybrid", "keyword") else []
     fused: dict[str, float] = {}
@@ -184,29 +182,3 @@ def retrieve(
         if len(chosen) >= k:
             break
     return chosen
-
-
-class HybridRetriever(BaseRetriever):
-    """llama-index retriever over the project's store (dense + BM25, fused)."""
-
-    def __init__(
-        self, store: Store, *, k: int = DEFAULT_K, filters: Filters | None = None, mode: Mode = "hybrid"
-    ) -> None:
-        super().__init__()
-        self._store, self._k, self._filters, self._mode = store, check_k(k), filters, mode
-
-    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        passages = retrieve(self._store, query_bundle.query_str, k=self._k, filters=self._filters, mode=self._mode)
-        return [
-            NodeWithScore(
-                node=TextNode(
-                    id_=p.chunk_id,
-                    text=p.text,
-                    metadata={"article_id": p.article_id, "title": p.title, "source": p.source, "date": p.date},
-                    start_char_idx=p.start,
-                    end_char_idx=p.end,
-                ),
-                score=p.score,
-            )
-            for p in passages
-        ]

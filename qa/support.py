@@ -33,7 +33,9 @@ NUMBER_WORDS = frozenset(
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*|\d[\d,.]*\d|\d")
 _DATE = re.compile(
-    r"\b(?:(?:" + "|".join(m.capitalize() for m in MONTHS) + r")\s+\d{1,2}(?:st|nd|rd|th)?(?:,?\s+\d{4})?"
+    r"\b(?:(?:"
+    + "|".join(m.capitalize() for m in MONTHS)
+    + r")\s+\d{1,2}(?:st|nd|rd|th)?(?:\s*(?:and|-|–|to)\s*\d{1,2}(?!\d))?(?:,?\s+\d{4})?"
     r"|\d{1,2}\s+(?:" + "|".join(m.capitalize() for m in MONTHS) + r")(?:\s+\d{4})?"
     r"|\d{1,2}(?::\d{2})?\s?(?:am|pm)|(?:19|20)\d{2}|"
     + "|".join(d.capitalize() for d in WEEKDAYS)
@@ -212,7 +214,12 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 
+_WHO_IS_NAME = re.compile(r"^\W*(?i:and\s+)?(?i:who (is|was|are|were)) ([A-Z][\w'’-]+\s*){1,4}\W*$")
+
+
 def answer_type(question: str) -> str | None:
+    if _WHO_IS_NAME.match(question):  # "Who is Naseer Faiq?" asks for a description, not a name
+        return None
     for kind, pattern in _TYPE_PATTERNS:
         if pattern.search(question):
             return kind
@@ -237,6 +244,10 @@ class Idf:
                 df[term] = df.get(term, 0) + 1
         return cls(df, n)
 
+    def knows(self, term: str) -> bool:
+        """Whether the indexed text has ``term`` or a close form of it."""
+        return term in self.df or _prefix_match(term, self.df.keys())
+
     def __call__(self, term: str) -> float:
         return math.log(1 + (self.n_docs + 1) / (self.df.get(term, 0) + 0.5))
 
@@ -251,7 +262,7 @@ def coverage(question_terms: list[str], text: str, idf: Idf) -> float:
     return sum(idf(t) for t in terms if t in found or _prefix_match(t, found)) / total
 
 
-def _prefix_match(term: str, found: set[str]) -> bool:
+def _prefix_match(term: str, found: Iterable[str]) -> bool:
     # "lead" ~ "leader" (one stem starts the other), "dissatisfact" ~ "dissatisfi" (6+ letters shared)
     if len(term) < 4 or term[0].isdigit():
         return False

