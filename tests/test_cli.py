@@ -1,0 +1,114 @@
+"""The `qa` command as a user runs it: a real process, a real index."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def qa_cli(*args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "QA_"))}
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "qa", *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=300
+    )
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = tmp_path_factory.mktemp("cli") / "store"
+    done = qa_cli("ingest", "--store", str(path), "--quiet")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().startswith("6 articles: 6 added")
+    return str(path)
+
+
+def test_ask_prints_the_answer_then_numbered_sources_with_quotes(store: str) -> None:
+    done = qa_cli("ask", "Who leads ISIS-K in Afghanistan?", "--store", store)
+    assert done.returncode == 0, done.stderr
+    answer, _, sources = done.stdout.partition("\nSources:\n")
+    assert "Sanaullah Ghafari" in answer and "[1]" in answer
+    assert sources.startswith("[1] ") and "Afghanistan International, 2024-09-05" in sources
+    assert "“The report states that Sanaullah Ghafari remains the leader" in sources
+
+
+def test_ask_json_is_one_object_with_citations(store: str) -> None:
+    done = qa_cli("ask", "How many executions did Iran carry out in August?", "--store", store, "--json")
+    data = json.loads(done.stdout)
+    assert data["mode"] == "extractive" and not data["refused"]
+    assert {c["n"] for c in data["citations"]} == {1, 2}
+
+
+def test_refusal_prints_the_refusal_and_no_sources(store: str) -> None:
+    done = qa_cli("ask", "How many people died in the Kerman attack?", "--store", store)
+    assert done.returncode == 0
+    assert done.stdout.strip() == "The bulletins don't cover this." and "Sources" not in done.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["ask", ""],
+        ["ask", "   "],
+        ["ask", "Who?", "--k", "-3"],
+        ["ask", "Who?", "--since", "2024-02-30"],
+        ["ask", "Who?", "--until", "next week"],
+        ["ask", "Who?", "--mode", "oracle"],
+        ["ask"],
+        ["frobnicate"],
+    ],
+)
+def test_usage_errors_exit_2_with_one_line_and_no_traceback(store: str, args: list[str]) -> None:
+    done = qa_cli(*args, "--store", store) if args[0] == "ask" and len(args) > 1 else qa_cli(*args)
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("qa: error:")
+    assert "Traceback" not in done.stderr
+
+
+def test_llm_mode_without_a_key_is_a_usage_error(store: str) -> None:
+    done = qa_cli("ask", "Who leads ISIS-K?", "--store", store, "--mode", "llm")
+    assert done.returncode == 2 and "OPENAI_API_KEY" in done.stderr
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "¿Quién dirige ISIS-K en Afganistán?",
+        "داعش خراسان را چه کسی رهبری می‌کند؟",
+        "ISIS-K 的领导人是谁？",
+        "\u202eWho leads ISIS-K?",
+    ],
+)
+def test_non_english_and_odd_script_questions_get_an_answer_or_a_refusal(store: str, question: str) -> None:
+    done = qa_cli("ask", question, "--store", store, "--json")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["refused"] or data["citations"]
+
+
+def test_ask_on_a_missing_store_with_a_dead_chroma_server_is_one_line(tmp_path: Path) -> None:
+    done = qa_cli("ask", "Who leads ISIS-K?", "--store", str(tmp_path / "s"), "--chroma-url", "http://127.0.0.1:9")
+    assert done.returncode == 1
+    assert len(done.stderr.strip().splitlines()) == 1 and "Chroma" in done.stderr
+
+
+def test_stats_reports_what_the_index_holds(store: str) -> None:
+    done = qa_cli("stats", "--store", store)
+    assert done.returncode == 0 and done.stdout.startswith("6 articles, 34 chunks from 1 files")
+
+
+def test_default_store_is_filled_from_corpus_on_first_ask(tmp_path: Path) -> None:
+    (tmp_path / "corpus").mkdir()
+    for f in (ROOT / "corpus").iterdir():
+        (tmp_path / "corpus" / f.name).write_bytes(f.read_bytes())
+    done = qa_cli("ask", "Who leads ISIS-K in Afghanistan?", cwd=tmp_path, env={"PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    assert "Ghafari" in done.stdout and (tmp_path / ".qa_store" / "catalog.sqlite").exists()
