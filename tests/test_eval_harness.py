@@ -226,7 +226,6 @@ def test_qa_eval_command_passes_its_arguments_to_the_harness(capsys: pytest.Capt
     assert "unknown metric 'no_such_metric'" in capsys.readouterr().err
 
 
-@pytest.mark.xfail(strict=True, reason="qa.cli: argparse.REMAINDER does not capture options that come first")
 def test_qa_eval_command_accepts_options_without_separator(capsys: pytest.CaptureFixture[str]) -> None:
     assert qa_main(["eval", "--fail-under", "no_such_metric=1"]) == 2
     assert "unknown metric 'no_such_metric'" in capsys.readouterr().err
