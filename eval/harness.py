@@ -285,6 +285,10 @@ def aggregate(rows: list[dict[str, Any]], k: int) -> dict[str, Any]:
     latencies = [r["latency_ms"] for r in rows]
     out: dict[str, Any] = {
         "answer_accuracy": _mean([float(r["correct"]) for r in rows]),
+        # the targets: required facts in the answer, and the evidence passage cited,
+        # per answerable question (a refusal counts as a miss)
+        "answerable_accuracy": _mean([float(r["correct"]) for r in answerable]),
+        "evidence_cited": _mean([float(bool(r["citation_recall"])) for r in answerable if r["has_evidence"]]),
         "fact_coverage": _mean([r["fact_coverage"] for r in answerable]),
         **recall_curve([r["evidence_rank"] for r in rows if r["has_evidence"]], k),
         "citation_precision": _mean([r["citation_precision"] for r in rows if r["citation_precision"] is not None]),

@@ -397,6 +397,8 @@ def unsupported_rate(n_unsupported_sentences: int, n_sentences: int) -> float:
 HIGHER_IS_BETTER = frozenset(
     {
         "answer_accuracy",
+        "answerable_accuracy",
+        "evidence_cited",
         "fact_coverage",
         "mrr",
         "evidence_mrr",

@@ -22,6 +22,8 @@ from eval.metrics import resolve_threshold
 
 MAIN_METRICS = (
     "answer_accuracy",
+    "answerable_accuracy",
+    "evidence_cited",
     "fact_coverage",
     "evidence_recall_at_k",
     "mrr",

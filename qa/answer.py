@@ -26,13 +26,14 @@ from qa.errors import LLMError, UsageError
 from qa.extractive import CONFLICT_LEAD, Candidate, Selection, candidates, select
 from qa.followup import standalone_question
 from qa.llm import LLMClient, LLMConfig, count_message_tokens
-from qa.retrieve import DEFAULT_K, Passage, check_k, make_filters, retrieve
+from qa.retrieve import DEFAULT_K, MAX_K, Passage, check_k, make_filters, retrieve
 from qa.store import Store
 from qa.support import cosine, support, withhold_instructions
 from qa.tokens import count_tokens, truncate_to_tokens
 
 Mode = Literal["auto", "llm", "extractive"]
 MAX_QUESTION_CHARS = 500
+POOL_FACTOR = 2
 UNSUPPORTED_MARK = "[unsupported]"
 
 
@@ -63,7 +64,7 @@ class Answer:
     usage: dict[str, Any] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)
     standalone_question: str = ""
-    passages: list[Passage] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)  # retrieved, best first (2k: the top k go to a prompt)
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
@@ -203,6 +204,12 @@ class _Prepared:
     selection: Selection
     notices: list[str]
     started: float
+    k: int
+
+    def prompt_sources(self) -> list[Passage]:
+        """The top k passages, plus any passage holding a sentence the selection chose."""
+        chosen = sorted({c.passage for c in self.selection.chosen if c.passage >= self.k})
+        return self.passages[: self.k] + [self.passages[i] for i in chosen]
 
 
 def _prepare(
@@ -222,7 +229,9 @@ def _prepare(
     filters = make_filters(since, until, source)
     standalone = standalone_question(q, history or [], client=client)
     vec = store.embed([standalone])[0]
-    passages = retrieve(store, standalone, k=k, filters=filters, query_vector=vec)
+    # extractive selection reads a wider pool than the k passages a prompt gets:
+    # a sentence in passage 7 can still answer, and costs nothing to score
+    passages = retrieve(store, standalone, k=min(POOL_FACTOR * k, MAX_K), filters=filters, query_vector=vec)
     snap = store.snapshot()
     # sentences are scored against the question as asked: the words borrowed from
     # the conversation help retrieval but would favour the previous answer
@@ -232,7 +241,7 @@ def _prepare(
         selection = select(
             standalone, candidates(standalone, passages, embed=store.embed, idf=snap.idf), asked=q, idf=snap.idf
         )
-    return _Prepared(q, standalone, passages, selection, notices, started)
+    return _Prepared(q, standalone, passages, selection, notices, started, k)
 
 
 def _finish(ans: Answer, prep: _Prepared) -> Answer:
@@ -270,9 +279,10 @@ def stream_answer(
         yield _finish(ans, prep)
         return
     if client is not None:
-        messages, n_sources = build_messages(prep.standalone, prep.passages, client.config)
-        if n_sources < len(prep.passages):
-            prep.notices.append(f"prompt budget: used the top {n_sources} of {len(prep.passages)} sources")
+        sources = prep.prompt_sources()
+        messages, n_sources = build_messages(prep.standalone, sources, client.config)
+        if n_sources < len(sources):
+            prep.notices.append(f"prompt budget: used the top {n_sources} of {len(sources)} sources")
         raw: list[str] = []
         try:
             for delta in client.stream(messages):
@@ -283,7 +293,7 @@ def stream_answer(
             if not text or prompts.NO_ANSWER_TOKEN in text:
                 ans = _refusal(prep.question, "the model found no answer in the sources", "llm")
             else:
-                ans = verify(prep.question, text, prep.passages[:n_sources], store.embed)
+                ans = verify(prep.question, text, sources[:n_sources], store.embed)
             if (not ans.refused and not ans.citations) or len(ans.unsupported) == len(cite.split_sentences(ans.text)):
                 # nothing the model said is backed by a source: show what the sources say instead
                 prep.notices.append(

@@ -34,10 +34,12 @@ MAX_SENTENCES = 3
 # Calibrated on eval/gold.jsonl (see the eval report); change with the eval.
 MIN_SCORE = 0.31
 MIN_TYPED_LEXICAL = 0.20
+PARAPHRASE_SEMANTIC = 0.60
 TYPED_RATIO = 0.50
 EXTRA_RATIO = 0.80
 TWO_SIDED_RATIO = 0.75
 CONTINUATION_RATIO = 0.60
+PRECISE_DATE_RATIO = 0.75
 SEMANTIC_WEIGHT = 0.5
 CONTEXT_WEIGHT = 0.25
 CONFLICT_LEAD = "The sources give different figures:"
@@ -46,6 +48,11 @@ _CONTINUES = re.compile(r"(However|But|Nevertheless|Yet|He|She|They|It|This|Thes
 _HOW_MANY = re.compile(
     r"\bhow (?:many|much)\s+((?:[\w-]+\s+){0,2}?[\w-]+?)(?=\s+(?:are|were|is|was|do|does|did|have|has|had|will|in|of|on|at|for)\b|\s*\?|$)",
     re.I,
+)
+_DAY_DATE = re.compile(
+    r"\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday|"
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December)\s+\d{1,2}\b|"
+    r"\d{1,2}\s+(?:January|February|March|April|May|June|July|August|September|October|November|December))"
 )
 _QUESTION_NOISE = frozenset({"name", "call", "happen", "mention", "bulletin", "articl", "accord", "describ", "tell"})
 
@@ -142,9 +149,15 @@ def select(question: str, cands: list[Candidate], *, asked: str | None = None, i
     ranked = sorted(cands, key=lambda c: -c.score)
     best = ranked[0]
     typed = [c for c in ranked if _answers_type(c.text, kind, asked)]
+    if kind == "date":  # "when" is best answered by the most precise date close enough to the question
+        top = typed[0].score if typed else 0.0
+        typed.sort(key=lambda c: (-(c.score >= PRECISE_DATE_RATIO * top and bool(_DAY_DATE.search(c.text))), -c.score))
     if not typed:
         return Selection([], True, f"no sentence gives a {kind}")
-    if typed[0].score < TYPED_RATIO * best.score or (kind and typed[0].lexical < MIN_TYPED_LEXICAL):
+    # few shared words are fine when the typed sentence is also the closest in meaning ("wounded
+    # ... taken for treatment" vs "injured ... transported to the central hospital")
+    paraphrase = typed[0] is best and best.semantic >= PARAPHRASE_SEMANTIC
+    if typed[0].score < TYPED_RATIO * best.score or (kind and typed[0].lexical < MIN_TYPED_LEXICAL and not paraphrase):
         return Selection([], True, f"the closest sentences give no {kind}")
     best = typed[0]
     if _UNDISCLOSED.search(best.text) and (kind or re.match(r"\W*(which|what)\b", question, re.I)):
