@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml
 run: setup
 	$(VENV)/bin/qa ingest
 	$(VENV)/bin/streamlit run ui/app.py --server.headless true --server.address 127.0.0.1 \
-		--server.port $(PORT) --browser.gatherUsageStats false
+		--server.port $(PORT) --browser.gatherUsageStats false --client.toolbarMode minimal
 
 servers: setup
 	. $(VENV)/bin/activate && .ci/install-llm-server && .ci/install-browser

@@ -122,11 +122,19 @@ def test_llm_failure_shows_the_fallback_notice_and_the_extractive_answer(llm_app
 
 
 @pytest.mark.parametrize("llm_app", ["stream"], indirect=True)
-def test_unsupported_sentences_are_marked(llm_app: AppTest) -> None:
+def test_llm_answer_with_nothing_supported_is_replaced_by_the_extractive_answer(llm_app: AppTest) -> None:
     answer = ask(llm_app, UZBEK_QUESTION)  # the server answers "part0 part1 part2", citing nothing
-    assert answer.mode == "llm" and answer.unsupported == ["part0 part1 part2"]
+    assert answer.mode == "extractive" and answer.citations and answer.unsupported == []
+    assert "part0" not in llm_app.chat_message[1].markdown[0].value
+    assert "answer was discarded" in llm_app.chat_message[1].caption[-1].value
+
+
+@pytest.mark.parametrize("llm_app", ["cited"], indirect=True)
+def test_unsupported_sentences_are_marked(llm_app: AppTest) -> None:
+    answer = ask(llm_app, UZBEK_QUESTION)  # one sentence the source backs, one it does not
+    assert answer.mode == "llm" and answer.unsupported == ["He also won the 2022 World Cup with 7 goals."]
     body = llm_app.chat_message[1].markdown[0].value
-    assert "⚠ unsupported" in body and UNSUPPORTED_MARK not in body
+    assert "⚠ unsupported" in body and UNSUPPORTED_MARK not in body and "Azizov" in body
     assert "not supported by the cited sources" in llm_app.chat_message[1].caption[-1].value
 
 

@@ -14,6 +14,8 @@ Modes (set ``FaultServer.mode`` / pass to the constructor):
   ``chunks`` content deltas, a ``finish_reason`` and ``[DONE]``, but no usage.
 - ``"half_stream"``: like ``"stream"`` but close the socket after the deltas,
   without finishing the body.
+- ``"cited"``: a complete stream of ``CITED_ANSWER``: one sentence the top
+  source for the Uzbek question supports, one it does not.
 """
 
 from __future__ import annotations
@@ -23,6 +25,11 @@ import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
+
+CITED_ANSWER = (
+    "Abdusalom Azizov, the head of Uzbekistan's State Security Service, said the Taliban is fighting terrorism [1]. ",
+    "He also won the 2022 World Cup with 7 goals [1].",
+)
 
 ERROR_TYPES = {
     400: "invalid_request_error",
@@ -78,8 +85,8 @@ class FaultServer:
                     server._stopping.wait()
                     self.close_connection = True
                     return
-                if server.mode in ("stream", "half_stream"):
-                    self._stream(complete=server.mode == "stream")
+                if server.mode in ("stream", "half_stream", "cited"):
+                    self._stream(complete=server.mode != "half_stream")
                     return
                 self._error(server.status)
 
@@ -113,8 +120,9 @@ class FaultServer:
                 self.send_header("Content-Type", "text/event-stream")
                 self.send_header("Transfer-Encoding", "chunked")
                 self.end_headers()
-                for i in range(server.chunks):
-                    self._send_event({"content": f"part{i} "}, None)
+                parts = CITED_ANSWER if server.mode == "cited" else [f"part{i} " for i in range(server.chunks)]
+                for part in parts:
+                    self._send_event({"content": part}, None)
                 if complete:
                     self._send_event({}, "stop")
                     self._send_chunk(b"data: [DONE]\n\n")
