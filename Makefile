@@ -29,5 +29,4 @@ lint: setup
 
 test: servers
 	. $(VENV)/bin/activate && qa eval --mode extractive --report eval/reports/ci
-	. $(VENV)/bin/activate && python eval/bench.py --quick --out eval/reports/bench-quick
 	. $(VENV)/bin/activate && python -m pytest -p no:cacheprovider

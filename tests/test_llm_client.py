@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from qa.errors import LLMError
-from qa.llm import LLMClient, LLMConfig, estimate_cost
+from qa.llm import LLMClient, estimate_cost
 from tests.support.fault_server import FaultServer
-from tests.support.llm_server import LlamaServer, free_port, server_available
+from tests.support.llm_server import LlamaServer, free_port, local_config, server_available
 
 needs_llama = pytest.mark.skipif(
     not server_available(),
@@ -47,17 +47,7 @@ def llama() -> Iterator[LlamaServer]:
 
 
 def local_client(base_url: str, **overrides: object) -> LLMClient:
-    settings: dict[str, object] = {
-        "api_key": "sk-test",
-        "base_url": base_url,
-        "model": "local",
-        "timeout": 5.0,
-        "max_retries": 2,
-        "context_window": 4096,
-        "max_answer_tokens": 64,
-    }
-    settings.update(overrides)
-    return LLMClient(LLMConfig(**settings))  # type: ignore[arg-type]
+    return LLMClient(local_config(base_url, **overrides))
 
 
 @pytest.fixture

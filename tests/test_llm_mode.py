@@ -27,7 +27,7 @@ from qa.retrieve import Passage, retrieve
 from qa.store import open_store
 from qa.support import INSTRUCTION_PLACEHOLDER, support
 from tests.support.fault_server import FaultServer
-from tests.support.llm_server import LlamaServer, free_port, server_available
+from tests.support.llm_server import LlamaServer, free_port, local_config, server_available
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTION = "Who leads ISIS-K in Afghanistan?"
@@ -38,17 +38,8 @@ HOSTILE = (
 
 
 def config(base_url: str, **overrides: object) -> LLMConfig:
-    settings: dict[str, object] = {
-        "api_key": "sk-test",
-        "base_url": base_url,
-        "model": "gemma-3-270m",
-        "timeout": 90.0,
-        "max_retries": 1,
-        "context_window": 4096,
-        "max_answer_tokens": 96,
-    }
-    settings.update(overrides)
-    return LLMConfig(**settings)  # type: ignore[arg-type]
+    settings: dict[str, object] = {"model": "gemma-3-270m", "timeout": 90.0, "max_retries": 1, "max_answer_tokens": 96}
+    return local_config(base_url, **{**settings, **overrides})
 
 
 @pytest.fixture(scope="module")

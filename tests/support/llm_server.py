@@ -31,7 +31,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 # Set this to a .gguf path to serve another model.
 MODEL_ENV = "QA_TEST_GGUF"
@@ -185,3 +185,20 @@ class LlamaServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def local_config(base_url: str, **overrides: object) -> Any:
+    """An ``LLMConfig`` for a loopback test server; keyword arguments override the defaults."""
+    from qa.llm import LLMConfig
+
+    settings: dict[str, object] = {
+        "api_key": "sk-test",
+        "base_url": base_url,
+        "model": "local",
+        "timeout": 5.0,
+        "max_retries": 2,
+        "context_window": 4096,
+        "max_answer_tokens": 64,
+    }
+    settings.update(overrides)
+    return LLMConfig(**settings)  # type: ignore[arg-type]
