@@ -3,8 +3,10 @@
 The catalog is the index's source of truth. Chroma holds the vectors and the
 keyword index is rebuilt from the catalog's chunk texts; a chunk that exists
 in Chroma but not in the catalog (left by a killed ingest) is never returned
-and is removed by the next ingest. Each ingest commits in one transaction and
-bumps ``generation``, so readers see either the old or the new state.
+and is removed by the next ingest, and a chunk the catalog lists but Chroma
+lost is embedded again. Each ingest that changes anything commits in one
+transaction and bumps ``generation``, so readers see either the old or the
+new state.
 
 This module stores records; it does not parse, chunk or embed.
 """
@@ -13,10 +15,13 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from qa.errors import StoreError
+
+LEGACY_COLLECTION = "bulletin_chunks"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -79,7 +84,9 @@ class Catalog:
             with self._conn() as conn:
                 conn.executescript(SCHEMA)
         except sqlite3.Error as exc:
-            raise StoreError(f"catalog {path} cannot be opened ({exc}): remove the store folder and run `qa ingest`") from exc
+            raise StoreError(
+                f"catalog {path} cannot be opened ({exc}): remove the store folder and run `qa ingest`"
+            ) from exc
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -95,6 +102,17 @@ class Catalog:
         row = self._conn().execute("SELECT value FROM meta WHERE key='generation'").fetchone()
         return int(row[0]) if row else 0
 
+    def collection_name(self) -> str:
+        """This catalog's own Chroma collection, so stores sharing a server never touch each other's vectors."""
+        conn = self._conn()
+        row = conn.execute("SELECT value FROM meta WHERE key='collection'").fetchone()
+        if row:
+            return str(row[0])
+        has_chunks = conn.execute("SELECT 1 FROM chunks LIMIT 1").fetchone()
+        name = LEGACY_COLLECTION if has_chunks else f"{LEGACY_COLLECTION}-{uuid.uuid4().hex[:12]}"
+        conn.execute("INSERT OR IGNORE INTO meta VALUES ('collection', ?)", (name,))
+        return str(conn.execute("SELECT value FROM meta WHERE key='collection'").fetchone()[0])
+
     def last_ingest(self) -> str:
         row = self._conn().execute("SELECT value FROM meta WHERE key='last_ingest'").fetchone()
         return row[0] if row else ""
@@ -103,8 +121,9 @@ class Catalog:
         row = self._conn().execute("SELECT sha256 FROM files WHERE path=?", (path,)).fetchone()
         return row[0] if row else None
 
-    def files_under(self, prefix: str) -> list[str]:
-        rows = self._conn().execute("SELECT path FROM files WHERE path LIKE ? ESCAPE '\\'", (_like_prefix(prefix),))
+    def files_under(self, folder: str) -> list[str]:
+        prefix = folder.rstrip("/") + "/"  # compared exactly: LIKE would ignore case
+        rows = self._conn().execute("SELECT path FROM files WHERE substr(path, 1, ?) = ?", (len(prefix), prefix))
         return [r[0] for r in rows]
 
     def file_articles(self, path: str) -> dict[int, str]:
@@ -117,16 +136,27 @@ class Catalog:
     def chunk_ids(self) -> set[str]:
         return {r[0] for r in self._conn().execute("SELECT id FROM chunks")}
 
+    def chunks_of(self, article_id: str) -> list[ChunkRecord]:
+        rows = self._conn().execute(
+            "SELECT id, article_id, position, start, end, text FROM chunks WHERE article_id=? ORDER BY position",
+            (article_id,),
+        )
+        return [ChunkRecord(*r) for r in rows]
+
     def chunks(self) -> list[ChunkRecord]:
         rows = self._conn().execute("SELECT id, article_id, position, start, end, text FROM chunks ORDER BY id")
         return [ChunkRecord(*r) for r in rows]
 
     def article(self, article_id: str) -> ArticleRecord | None:
-        row = self._conn().execute(
-            "SELECT id, title, title_generated, source, date, date_int, url, language, text FROM articles WHERE id=?",
-            (article_id,),
-        ).fetchone()
-        return ArticleRecord(*row[:2], bool(row[2]), *row[3:]) if row else None
+        row = (
+            self._conn()
+            .execute(
+                "SELECT id, title, title_generated, source, date, date_int, url, language, text FROM articles WHERE id=?",
+                (article_id,),
+            )
+            .fetchone()
+        )
+        return ArticleRecord(row[0], row[1], bool(row[2]), *row[3:]) if row else None
 
     def counts(self) -> dict[str, int]:
         conn = self._conn()
@@ -161,9 +191,10 @@ class Catalog:
     ) -> list[str]:
         """Record the new state of ``files`` in one transaction.
 
-        ``files`` maps path -> (sha256, {position: article_id}). New articles and
-        their chunks are inserted; articles no longer referenced by any file are
-        deleted with their chunks. Returns the ids of deleted articles.
+        ``files`` maps path -> (sha256, {position: article_id}). ``articles``
+        are new or have new metadata (a row per id, replaced); ``chunks`` are
+        inserted. Articles no longer referenced by any file are deleted with
+        their chunks. Returns the ids of deleted articles.
         """
         conn = self._conn()
         try:
@@ -179,8 +210,11 @@ class Catalog:
                     [(path, aid, pos) for pos, aid in slots.items()],
                 )
             conn.executemany(
-                "INSERT OR IGNORE INTO articles VALUES (?,?,?,?,?,?,?,?,?)",
-                [(a.id, a.title, int(a.title_generated), a.source, a.date, a.date_int, a.url, a.language, a.text) for a in articles],
+                "INSERT OR REPLACE INTO articles VALUES (?,?,?,?,?,?,?,?,?)",
+                [
+                    (a.id, a.title, int(a.title_generated), a.source, a.date, a.date_int, a.url, a.language, a.text)
+                    for a in articles
+                ],
             )
             conn.executemany(
                 "INSERT OR IGNORE INTO chunks VALUES (?,?,?,?,?,?)",
@@ -192,9 +226,7 @@ class Catalog:
             ]
             conn.executemany("DELETE FROM chunks WHERE article_id=?", [(a,) for a in gone])
             conn.executemany("DELETE FROM articles WHERE id=?", [(a,) for a in gone])
-            conn.execute(
-                "INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (str(self.generation() + 1),)
-            )
+            conn.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (str(self.generation() + 1),))
             conn.execute("INSERT OR REPLACE INTO meta VALUES ('last_ingest', ?)", (timestamp,))
             conn.execute("COMMIT")
         except BaseException:
@@ -208,8 +240,3 @@ class Catalog:
         if conn is not None:
             conn.close()
             self._local.conn = None
-
-
-def _like_prefix(prefix: str) -> str:
-    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return escaped.rstrip("/") + "/%"

@@ -19,7 +19,9 @@ DEFAULT_OVERLAP_SENTENCES = 1
 # A sentence ends at . ! ? (optionally closed by a quote or bracket) followed by
 # whitespace and a capital, digit or opening quote, or at a line break.
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"”’)\]]*\s+(?=[\"“‘(\[A-Z0-9])|\n+")
-_ABBREV = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|St|Gen|Lt|Col|Sgt|Capt|Prof|U\.S|U\.N|No|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|vs|etc|e\.g|i\.e)\.$")
+_ABBREV = re.compile(
+    r"\b(?:Mr|Mrs|Ms|Dr|St|Gen|Lt|Col|Sgt|Capt|Prof|U\.S|U\.N|No|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|vs|etc|e\.g|i\.e)\.$"
+)
 
 
 @dataclass(frozen=True)
@@ -35,10 +37,10 @@ def sentences(text: str) -> list[Span]:
     start = 0
     for match in _BOUNDARY.finditer(text):
         candidate = text[start : match.start()]
-        if _ABBREV.search(candidate.rstrip("\"”’)]")) and "\n" not in match.group():
+        if _ABBREV.search(candidate.rstrip('"”’)]')) and "\n" not in match.group():
             continue
         # keep closing quotes with the sentence they close
-        closing = len(match.group()) - len(match.group().lstrip("\"”’)]"))
+        closing = len(match.group()) - len(match.group().lstrip('"”’)]'))
         end = match.start() + closing
         _add(spans, text, start, end)
         start = match.end()
@@ -63,12 +65,15 @@ def chunk_spans(
 ) -> list[Span]:
     """Greedy sentence windows up to ``max_tokens``, overlapping by whole sentences.
 
-    A single sentence longer than the budget is cut at word boundaries.
+    A window also stays within the model's word pieces: tiktoken and WordPiece
+    disagree wildly on some text (a line of 600 dashes is 16 tokens but 600
+    word pieces). A single sentence over either budget is cut at word
+    boundaries, and a word too long for one chunk is cut into pieces.
     """
     pieces: list[tuple[Span, int]] = []
     for sent in sentences(text):
         n = count_tokens(sent.text)
-        if n <= max_tokens:
+        if n <= max_tokens and _fits_model(sent.text):
             pieces.append((sent, n))
         else:
             pieces.extend(_split_long(text, sent, max_tokens))
@@ -79,6 +84,8 @@ def chunk_spans(
         while j < len(pieces) and (j == i or total + pieces[j][1] <= max_tokens):
             total += pieces[j][1]
             j += 1
+        while j - i > 1 and not _fits_model(text[pieces[i][0].start : pieces[j - 1][0].end]):
+            j -= 1
         start, end = pieces[i][0].start, pieces[j - 1][0].end
         chunks.append(Span(start, end, text[start:end]))
         if j >= len(pieces):
@@ -87,13 +94,27 @@ def chunk_spans(
     return chunks
 
 
+def _fits_model(text: str) -> bool:
+    """True if the embedding model reads all of ``text`` (no truncation)."""
+    from qa.embed import MAX_WORD_PIECES, word_pieces
+
+    # a word piece covers at least one character: short text needs no tokenizer
+    return len(text) - sum(ch.isspace() for ch in text) <= MAX_WORD_PIECES - 2 or word_pieces(text) <= MAX_WORD_PIECES
+
+
+_WORD = re.compile(r"\S{1,30}")  # 30 characters are at most 120 tokens and 30 word pieces
+
+
 def _split_long(text: str, sent: Span, max_tokens: int) -> list[tuple[Span, int]]:
     out: list[tuple[Span, int]] = []
-    words = [m for m in re.finditer(r"\S+", sent.text)]
+    words = list(_WORD.finditer(sent.text))
     k = 0
     while k < len(words):
         j = k + 1
-        while j < len(words) and count_tokens(sent.text[words[k].start() : words[j].end()]) <= max_tokens:
+        while j < len(words):
+            part = sent.text[words[k].start() : words[j].end()]
+            if count_tokens(part) > max_tokens or not _fits_model(part):
+                break
             j += 1
         s, e = sent.start + words[k].start(), sent.start + words[j - 1].end()
         out.append((Span(s, e, text[s:e]), count_tokens(text[s:e])))

@@ -31,7 +31,9 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 FALLBACK_ENCODING = "cp1252"
 
 _HEADLINE_MAX_CHARS = 160
-_FINAL_PUNCT = tuple('.!?:;,"”’\'')
+_SENTENCE_END = tuple(".:;,")  # a title may end in "?", "!" or "..." but not like a sentence
+_CLOSERS = "\"'”’)]"
+_SKIPPED_NAMES = {"readme", "license", "licence", "changelog"}  # dataset notes, not news
 _BLANK_SPLIT = re.compile(r"\n[ \t]*\n")
 
 
@@ -64,8 +66,7 @@ class ParsedFile:
 
 def article_id(text: str) -> str:
     """Content-derived id: the same text from two files is one article."""
-    normal = " ".join(text.split())
-    return "a" + hashlib.sha256(normal.encode("utf-8")).hexdigest()[:15]
+    return "a" + hashlib.sha256(_squash(text).encode("utf-8")).hexdigest()[:15]
 
 
 def normalize_date(value: object, *, where: str) -> str:
@@ -89,41 +90,65 @@ def split_first_sentence(text: str) -> str:
     return text[: match.start()].strip() if match else text.strip()
 
 
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
 def _is_headline(block: str) -> bool:
     line = block.strip()
+    bare = line.rstrip(_CLOSERS)
+    ends_like_sentence = bare.endswith(_SENTENCE_END) and not bare.endswith("...")
+    return "\n" not in line and 0 < len(_squash(line)) <= _HEADLINE_MAX_CHARS and not ends_like_sentence
+
+
+def _is_standfirst(block: str, nxt: str) -> bool:
+    """A one-line block that the next block repeats word for word at its start."""
+    line, following = _squash(block), _squash(nxt)
     return (
-        "\n" not in line
-        and 0 < len(line) <= _HEADLINE_MAX_CHARS
-        and not line.endswith(_FINAL_PUNCT)
+        "\n" not in block.strip() and following.startswith(line) and following[len(line) : len(line) + 1] in ("", " ")
     )
+
+
+def _blocks(text: str) -> list[str]:
+    return [b.strip() for b in _BLANK_SPLIT.split(text) if b.strip()]
 
 
 def parse_bulletin(text: str) -> list[tuple[str | None, str]]:
     """Split bulletin text into ``(headline or None, body)`` pairs.
 
-    A headline is a short block without final punctuation; a one-line block
-    repeated as the first line of the next block is a standfirst, kept once.
+    A headline is a short line that does not end like a sentence; a one-line
+    block repeated at the start of the next block is a standfirst, kept once.
+    When several headline-like blocks come in a row (a section name, then a
+    headline), the last is the title and the others open the body, so no text
+    is lost.
     """
-    blocks = [b.strip("\n") for b in _BLANK_SPLIT.split(text.replace("\r\n", "\n"))]
-    blocks = [b for b in blocks if b.strip()]
+    blocks = _blocks(text.replace("\r\n", "\n"))
     out: list[tuple[str | None, str]] = []
+    kickers: list[str] = []
     headline: str | None = None
     for i, block in enumerate(blocks):
         nxt = blocks[i + 1] if i + 1 < len(blocks) else None
-        if nxt is not None and _is_headline(block):
-            headline = block.strip()
+        if nxt is not None and _is_standfirst(block, nxt):
             continue
-        if nxt is not None and "\n" not in block.strip() and nxt.lstrip().startswith(block.strip()):
-            continue  # standfirst repeated as the body's first line
-        out.append((headline, block.strip()))
-        headline = None
+        if nxt is not None and _is_headline(block):
+            if headline is not None:
+                kickers.append(headline)
+            headline = block
+            continue
+        out.append((headline, "\n\n".join([*kickers, block])))
+        headline, kickers = None, []
     return out
 
 
 def looks_like_single_article(text: str) -> bool:
-    """The BBC layout: a title line, then one-line paragraphs between blank lines."""
-    blocks = [b.strip() for b in _BLANK_SPLIT.split(text.replace("\r\n", "\n")) if b.strip()]
-    return len(blocks) >= 2 and _is_headline(blocks[0]) and all("\n" not in b for b in blocks[1:])
+    """The BBC layout: a title line, then mostly one-line paragraphs between blank lines.
+
+    A bulletin's articles are blocks of several lines, so "mostly" (at least
+    half) tells the two apart while letting an odd wrapped paragraph through.
+    """
+    blocks = _blocks(text.replace("\r\n", "\n"))
+    one_line = sum("\n" not in b for b in blocks[1:])
+    return len(blocks) >= 2 and _is_headline(blocks[0]) and 2 * one_line >= len(blocks) - 1
 
 
 def split_front_matter(text: str) -> tuple[dict[str, str], str]:
@@ -145,22 +170,21 @@ def decode(data: bytes, *, where: str) -> tuple[str, list[str]]:
     if b"\x00" in data[:8192]:
         raise CorpusError(f"{where}: looks like a binary file, skipped")
     try:
-        return data.decode("utf-8-sig"), []
+        text, warnings = data.decode("utf-8-sig"), []
     except UnicodeDecodeError as exc:
         text = data.decode(FALLBACK_ENCODING, errors="replace")
-        return text, [
-            f"{where}: not valid UTF-8 (byte {exc.start}); decoded as {FALLBACK_ENCODING}"
-        ]
+        warnings = [f"{where}: not valid UTF-8 (byte {exc.start}); decoded as {FALLBACK_ENCODING}"]
+    return text.replace("\r\n", "\n").replace("\r", "\n"), warnings
 
 
-def _make(body: str, title: str | None, meta: dict[str, object], *, where: str, position: int) -> Article:
+def _make(body: str, title: object, meta: dict[str, object], *, where: str, position: int) -> Article:
     body = body.strip()
-    generated = not title
+    given = _squash(str(title)) if title not in (None, "") else ""
     return Article(
         id=article_id(body),
-        title=(title or generated_title(body)).strip(),
+        title=given or generated_title(body),
         text=body,
-        title_generated=generated,
+        title_generated=not given,
         source=str(meta.get("source") or ""),
         date=normalize_date(meta.get("date"), where=where),
         url=str(meta.get("url") or ""),
@@ -186,18 +210,20 @@ def articles_from_text(text: str, meta: dict[str, object], *, where: str) -> lis
 
 
 def articles_from_records(text: str, meta: dict[str, object], *, where: str, jsonl: bool) -> list[Article]:
-    try:
-        if jsonl:
-            records = [json.loads(line) for line in text.splitlines() if line.strip()]
-        else:
-            loaded = json.loads(text)
-            records = loaded if isinstance(loaded, list) else [loaded]
-    except json.JSONDecodeError as exc:
-        raise CorpusError(f"{where}: invalid JSON at line {exc.lineno}: {exc.msg}") from exc
+    lines = enumerate(text.splitlines(), 1) if jsonl else [(1, text)]
+    records: list[object] = []
+    for first_line, chunk in lines:
+        if not chunk.strip():
+            continue
+        try:
+            loaded = json.loads(chunk)
+        except json.JSONDecodeError as exc:
+            raise CorpusError(f"{where}: invalid JSON at line {first_line + exc.lineno - 1}: {exc.msg}") from exc
+        records.extend(loaded if isinstance(loaded, list) and not jsonl else [loaded])
     out = []
     for i, rec in enumerate(records):
-        if not isinstance(rec, dict) or not str(rec.get("text") or "").strip():
-            raise CorpusError(f"{where}: record {i + 1} has no 'text' field")
+        if not isinstance(rec, dict) or not isinstance(rec.get("text"), str) or not rec["text"].strip():
+            raise CorpusError(f"{where}: record {i + 1} has no 'text' string")
         merged = {**meta, **{k: v for k, v in rec.items() if v not in (None, "")}}
         out.append(_make(str(rec["text"]), rec.get("title"), merged, where=where, position=i))
     return out
@@ -208,11 +234,15 @@ def parse_file(path: Path, meta: dict[str, object] | None = None) -> ParsedFile:
     where = str(path)
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
-        raise CorpusError(f"{where}: unknown extension {suffix or '(none)'!r}; expected one of {', '.join(sorted(SUFFIXES))}")
+        raise CorpusError(
+            f"{where}: unknown extension {suffix or '(none)'!r}; expected one of {', '.join(sorted(SUFFIXES))}"
+        )
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise CorpusError(f"{where}: {size / 1e6:.0f} MB is over the {MAX_FILE_BYTES // 2**20} MiB limit, skipped")
+            raise CorpusError(
+                f"{where}: {size / 2**20:.1f} MiB is over the {MAX_FILE_BYTES // 2**20} MiB limit, skipped"
+            )
         data = path.read_bytes()
     except OSError as exc:
         raise CorpusError(f"{where}: cannot read ({exc.strerror or exc})") from exc
@@ -237,7 +267,9 @@ def read_manifest(folder: Path) -> dict[str, dict[str, object]]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise CorpusError(f"{path}: unreadable manifest ({exc})") from exc
-    files = data.get("files", data) if isinstance(data, dict) else {}
+    files = data.get("files", data) if isinstance(data, dict) else None
+    if not isinstance(files, dict):
+        raise CorpusError(f'{path}: unreadable manifest (expected {{"files": {{name: metadata}}}})')
     return {str(k): dict(v) for k, v in files.items() if isinstance(v, dict)}
 
 
@@ -245,17 +277,30 @@ def discover(paths: Iterable[Path]) -> Iterator[tuple[Path, dict[str, object] | 
     """Yield ``(file, manifest metadata, problem)`` for every candidate file.
 
     Folders are walked recursively (symlink loops are not followed twice);
-    files with other extensions inside folders are passed over silently, but a
-    file named explicitly with a bad extension yields a problem.
+    files with other extensions, and README/LICENSE notes, inside folders are
+    passed over silently, while a file named explicitly is always yielded, so
+    ``parse_file`` can say what is wrong with it. A folder that cannot be
+    listed, or whose manifest is broken, yields a problem and none of its files.
     """
+    roots = list(paths)
+    for root in roots:  # all of them before reading any, so a typo costs nothing
+        try:
+            root.stat()
+        except OSError as exc:
+            if not os.path.lexists(root):
+                raise CorpusError(f"{root}: no such file or folder") from exc
+            raise CorpusError(f"{root}: cannot follow this link ({exc.strerror})") from exc
     seen: set[tuple[int, int]] = set()
-    for root in paths:
-        if not root.exists():
-            raise CorpusError(f"{root}: no such file or folder")
-        if root.is_file():
-            yield root, read_manifest(root.parent).get(root.name), None
+    for root in roots:
+        if not root.is_dir():
+            try:
+                yield root, read_manifest(root.parent).get(root.name), None
+            except CorpusError as exc:
+                yield root, None, str(exc)
             continue
-        for folder, dirs, files in os.walk(root, followlinks=True):
+        unlistable: list[OSError] = []
+        for folder, dirs, files in os.walk(root, followlinks=True, onerror=unlistable.append):
+            yield from _unlistable(unlistable)
             st = os.stat(folder)
             if (st.st_dev, st.st_ino) in seen:
                 dirs[:] = []
@@ -263,9 +308,20 @@ def discover(paths: Iterable[Path]) -> Iterator[tuple[Path, dict[str, object] | 
                 continue
             seen.add((st.st_dev, st.st_ino))
             dirs.sort()
-            manifest = read_manifest(Path(folder))
+            try:
+                manifest = read_manifest(Path(folder))
+            except CorpusError as exc:
+                yield Path(folder), None, f"{exc}; the files in {folder} were skipped"
+                continue
             for name in sorted(files):
                 path = Path(folder) / name
-                if name == MANIFEST or path.suffix.lower() not in SUFFIXES:
+                if name == MANIFEST or path.suffix.lower() not in SUFFIXES or path.stem.lower() in _SKIPPED_NAMES:
                     continue
                 yield path, manifest.get(name), None
+        yield from _unlistable(unlistable)
+
+
+def _unlistable(errors: list[OSError]) -> Iterator[tuple[Path, None, str]]:
+    while errors:
+        err = errors.pop(0)
+        yield Path(err.filename), None, f"{err.filename}: cannot list folder ({err.strerror}), skipped"

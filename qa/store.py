@@ -2,9 +2,10 @@
 
 Chroma is either embedded (``PersistentClient`` under ``<store>/chroma``) or a
 server (``HttpClient`` for ``--chroma-url``); everything else is the same code
-path. We always pass our own embeddings: Chroma's default embedding function
-would try to download a model. This module opens and locks; ingesting and
-retrieving live in ``qa.index`` and ``qa.retrieve``.
+path. Each catalog names its own collection, so two stores on one server
+never delete each other's vectors. We always pass our own embeddings: Chroma's
+default embedding function would try to download a model. This module opens
+and locks; ingesting and retrieving live in ``qa.index`` and ``qa.retrieve``.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from qa.catalog import ArticleMeta, Catalog, ChunkRecord
 from qa.errors import StoreError
 
 DEFAULT_STORE = Path(".qa_store")
-COLLECTION = "bulletin_chunks"
 VECTOR_CACHE = 20_000
+DELETE_BATCH = 5_000
 
 
 @dataclass(frozen=True)
@@ -63,14 +64,16 @@ class Store:
     def snapshot(self) -> Snapshot:
         """The catalog and its keyword index at one generation (rebuilt when it changes)."""
         from qa.keyword import KeywordIndex
-        from qa.support import Idf
+        from qa.support import Idf, withhold_instructions
 
         with self._lock:
             if self._snapshot is None or self._snapshot.generation != self.catalog.generation():
                 generation, chunks, articles = self.catalog.snapshot()
                 by_id = {c.id: c for c in chunks}
-                texts = [c.text for c in by_id.values()]
-                self._snapshot = Snapshot(generation, by_id, articles, KeywordIndex(list(by_id), texts), Idf.from_texts(texts))
+                texts = [withhold_instructions(c.text) for c in by_id.values()]  # matched on, not shown
+                self._snapshot = Snapshot(
+                    generation, by_id, articles, KeywordIndex(list(by_id), texts), Idf.from_texts(texts)
+                )
             return self._snapshot
 
     def embed(self, texts: list[str]) -> list[list[float]]:
@@ -79,7 +82,9 @@ class Store:
             found = {t: self._vectors[t] for t in texts if t in self._vectors}
         missing = [t for t in dict.fromkeys(texts) if t not in found]
         if missing:
-            fresh = dict(zip(missing, self.embedder().get_text_embedding_batch(missing)))
+            from qa.fast_encoder import encoder  # not via llama-index: asking stays light to import
+
+            fresh = dict(zip(missing, encoder().encode(missing).tolist()))
             found.update(fresh)
             with self._vector_lock:
                 for text, vec in fresh.items():
@@ -91,6 +96,15 @@ class Store:
     def chroma_ids(self) -> set[str]:
         try:
             return set(self.collection.get(include=[])["ids"])
+        except Exception as exc:
+            raise chroma_error(exc, self.where) from exc
+
+    def delete_vectors(self, ids: set[str]) -> None:
+        """Delete ``ids`` from Chroma in batches (a batch is one request to a server)."""
+        ordered = sorted(ids)
+        try:
+            for i in range(0, len(ordered), DELETE_BATCH):
+                self.collection.delete(ids=ordered[i : i + DELETE_BATCH])
         except Exception as exc:
             raise chroma_error(exc, self.where) from exc
 
@@ -110,8 +124,24 @@ class Store:
 
 
 def chroma_error(exc: BaseException, where: str) -> StoreError:
+    """One line for any Chroma failure; a server that went away gets a remedy."""
     first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+    if _is_connection_error(exc):
+        return StoreError(
+            f"Chroma server at {where} stopped answering ({first}): restart it with `chroma run` and try again; "
+            "the index keeps its last complete ingest"
+        )
     return StoreError(f"Chroma at {where} failed: {first}")
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    try:
+        import httpx
+
+        transport: tuple[type[BaseException], ...] = (httpx.TransportError,)
+    except ImportError:  # pragma: no cover - chromadb depends on httpx
+        transport = ()
+    return isinstance(exc, (ConnectionError, TimeoutError, *transport))
 
 
 def _client(path: Path, chroma_url: str | None) -> Any:
@@ -141,13 +171,15 @@ def open_store(path: Path | str | None = None, *, chroma_url: str | None = None,
     try:
         client = _client(path, chroma_url)
         collection = client.get_or_create_collection(
-            COLLECTION, metadata={"hnsw:space": "cosine"}, embedding_function=None
+            catalog.collection_name(), metadata={"hnsw:space": "cosine"}, embedding_function=None
         )
     except StoreError:
         raise
     except Exception as exc:
         where = chroma_url or str(path / "chroma")
         if chroma_url:
-            raise StoreError(f"Chroma server at {chroma_url} is not reachable ({type(exc).__name__}): start it with `chroma run` or unset QA_CHROMA_URL") from exc
+            raise StoreError(
+                f"Chroma server at {chroma_url} is not reachable ({type(exc).__name__}): start it with `chroma run` or unset QA_CHROMA_URL"
+            ) from exc
         raise chroma_error(exc, where) from exc
     return Store(path=path, chroma_url=chroma_url, catalog=catalog, collection=collection)
