@@ -99,20 +99,30 @@ def _dense(store: Store, snap: Snapshot, query_vec: list[float], n: int, filters
     total = len(snap.chunks)
     if not total:
         return []
+    want = min(n, total)
+    hits = _query(store, query_vec, want, filters)
+    kept = [(cid, sim) for cid, sim in hits if cid in snap.chunks]  # only what the committed catalog lists
+    if len(kept) < want and len(hits) == want:
+        # vectors a killed ingest left behind (invisible until the next ingest removes
+        # them) took some of the places: ask again for that many more
+        try:
+            extra = store.collection.count() - total
+        except Exception as exc:
+            raise chroma_error(exc, store.where) from exc
+        if extra > 0:
+            hits = _query(store, query_vec, want + extra, filters)
+            kept = [(cid, sim) for cid, sim in hits if cid in snap.chunks][:want]
+    return kept
+
+
+def _query(store: Store, query_vec: list[float], n: int, filters: Filters) -> list[tuple[str, float]]:
     try:
         res = store.collection.query(
-            query_embeddings=[query_vec],
-            n_results=min(n, total),
-            where=filters.chroma_where(),
-            include=["distances"],
+            query_embeddings=[query_vec], n_results=n, where=filters.chroma_where(), include=["distances"]
         )
     except Exception as exc:
         raise chroma_error(exc, store.where) from exc
-    return [
-        (cid, 1.0 - float(dist))
-        for cid, dist in zip(res["ids"][0], res["distances"][0])
-        if cid in snap.chunks  # only what the committed catalog lists
-    ]
+    return [(cid, 1.0 - float(dist)) for cid, dist in zip(res["ids"][0], res["distances"][0])]
 
 
 def _keyword(snap: Snapshot, query: str, n: int, filters: Filters) -> list[tuple[str, float]]:

@@ -203,3 +203,19 @@ def test_ingest_refuses_while_another_holds_the_lock(store: Store):
 
     with store.writer(), pytest.raises(StoreError, match="another ingest is running"):
         ingest([ROOT / "corpus"], store=open_store(store.path))
+
+
+def test_leftover_vectors_do_not_crowd_out_real_passages(store: Store):
+    from qa.retrieve import retrieve
+
+    question = "Who leads ISIS-K in Afghanistan?"
+    vec = store.embed([question])[0]
+    # a killed ingest's leftovers that match the question better than anything real
+    store.collection.add(
+        ids=[f"orphan-{i}" for i in range(30)],
+        embeddings=[vec] * 30,
+        documents=["leftover"] * 30,
+        metadatas=[{"article_id": "gone", "date_int": 0, "source": ""}] * 30,
+    )
+    passages = retrieve(store, question, k=5, mode="dense")
+    assert len(passages) == 5 and not any(p.chunk_id.startswith("orphan") for p in passages)
