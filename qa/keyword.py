@@ -48,14 +48,12 @@ class KeywordIndex:
         tokens = bm25s.tokenize([query], stopwords=_STOPWORDS, stemmer=self._stem, show_progress=False)
         if not tokens.vocab:
             return []
-        docs, scores = self._bm25.retrieve(tokens, k=len(self.ids), show_progress=False, n_threads=1)
-        out: list[tuple[str, float]] = []
-        for idx, score in zip(docs[0], scores[0]):
-            if score <= 0:
-                break
-            cid = self.ids[int(idx)]
-            if allowed is None or cid in allowed:
-                out.append((cid, float(score)))
-                if len(out) >= k:
-                    break
-        return out
+        mask = None
+        if allowed is not None:  # filtered out before ranking, so the top k are all allowed
+            import numpy as np
+
+            mask = np.fromiter((cid in allowed for cid in self.ids), dtype=np.float32, count=len(self.ids))
+        docs, scores = self._bm25.retrieve(
+            tokens, k=min(k, len(self.ids)), show_progress=False, n_threads=1, weight_mask=mask
+        )
+        return [(self.ids[int(i)], float(s)) for i, s in zip(docs[0], scores[0]) if s > 0]
