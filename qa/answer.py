@@ -25,10 +25,11 @@ from qa.chunking import sentences as split_spans
 from qa.errors import LLMError, UsageError
 from qa.extractive import CONFLICT_LEAD, Candidate, Selection, candidates, select
 from qa.followup import standalone_question
+from qa.guard import withhold_instructions
 from qa.llm import LLMClient, LLMConfig, count_message_tokens
 from qa.retrieve import DEFAULT_K, MAX_K, Passage, check_k, make_filters, retrieve
 from qa.store import Store
-from qa.support import cosine, support, withhold_instructions
+from qa.support import cosine, support
 from qa.tokens import count_tokens, truncate_to_tokens
 
 Mode = Literal["auto", "llm", "extractive"]

@@ -16,19 +16,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from qa.answer_type import answer_type, new_facts
 from qa.chunking import sentences
+from qa.guard import looks_like_instruction
 from qa.retrieve import Passage
-from qa.support import (
-    STOPWORDS,
-    Idf,
-    answer_type,
-    content_terms,
-    cosine,
-    coverage,
-    looks_like_instruction,
-    new_facts,
-    numbers,
-)
+from qa.support import STOPWORDS, Idf, content_terms, cosine, coverage, numbers
 
 MAX_SENTENCES = 3
 # Calibrated on eval/gold.jsonl (see the eval report); change with the eval.

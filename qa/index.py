@@ -28,8 +28,8 @@ from qa.catalog import ArticleMeta, ArticleRecord, Catalog, ChunkRecord
 from qa.chunking import DEFAULT_CHUNK_TOKENS, chunk_spans
 from qa.corpus import Article, ParsedFile, discover, parse_file
 from qa.errors import CorpusError, QAError
+from qa.guard import withhold_instructions
 from qa.store import Store, chroma_error, open_store
-from qa.support import withhold_instructions
 
 DEFAULT_CORPUS = Path("corpus")
 EMBED_BATCH = 256

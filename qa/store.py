@@ -63,8 +63,9 @@ class Store:
 
     def snapshot(self) -> Snapshot:
         """The catalog and its keyword index at one generation (rebuilt when it changes)."""
+        from qa.guard import withhold_instructions
         from qa.keyword import KeywordIndex
-        from qa.support import Idf, withhold_instructions
+        from qa.support import Idf
 
         with self._lock:
             if self._snapshot is None or self._snapshot.generation != self.catalog.generation():

@@ -2,10 +2,9 @@
 
 Two signals, both cheap: lexical (stemmed content words, weighted by rarity,
 with numbers and names treated as facts that must match exactly) and semantic
-(cosine of the bundled model's embeddings). The answer type a question asks
-for (a number, a date, a person, a place) is checked against the sentences
-chosen, because similarity alone cannot tell "the topic is here" from "the
-fact is here". This module scores; composing answers is elsewhere.
+(cosine of the bundled model's embeddings). Also the text primitives those
+need (content words, numbers, names, dates). Which kind of fact a question
+asks for is ``qa.answer_type``; composing answers is ``qa.extractive``.
 """
 
 from __future__ import annotations
@@ -32,7 +31,7 @@ NUMBER_WORDS = frozenset(
     "thousand million billion dozens hundreds thousands".split()
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*|\d[\d,.]*\d|\d")
-_DATE = re.compile(
+DATE = re.compile(
     r"\b(?:(?:"
     + "|".join(m.capitalize() for m in MONTHS)
     + r")\s+\d{1,2}(?:st|nd|rd|th)?(?:\s*(?:and|-|–|to)\s*\d{1,2}(?!\d))?(?:,?\s+\d{4})?"
@@ -45,16 +44,6 @@ _DATE = re.compile(
 )
 _NUMBER = re.compile(r"\b\d[\d,.]*(?=\b|st\b|nd\b|rd\b|th\b)")
 _NAME = re.compile(r"\b[A-Z][a-z]+(?:[\s-](?:al-|bin\s)?[A-Z][a-z]+)+\b")
-_TIME = re.compile(r"\b\d{1,2}(?::\d{2})?\s?(?:am|pm|a\.m\.|p\.m\.)|\b(?:noon|midnight|o'clock)\b", re.I)
-_ORG = re.compile(
-    r"\b(Organi[sz]ation|Council|Committee|Front|Service|Centre|Center|Ministry|Republic|Nations|House|State|Team|"
-    r"Network|Union|Agency|Court|Party|Government|Directorate|Department|International|Congress|Media|Cooperation)\b"
-)
-_LOCATIVE = re.compile(
-    r"\b(?:in|at|to|into|near|inside|outside|from)\s+(?:the\s+|a\s+)?(?:[a-z]+\s+)?"
-    r"(?:hospital|prison|camp|base|border|capital|office|headquarters|area|district|village|city|province|region|embassy|airport)s?\b"
-)
-_CAPITALISED = re.compile(r"\b[A-Z][A-Za-z]+(?:-[A-Z]+)?\b")
 
 
 @lru_cache(maxsize=1)
@@ -89,7 +78,7 @@ def content_terms(text: str) -> list[str]:
 
 def numbers(text: str) -> set[str]:
     """Numbers that are quantities (days and years of dates excluded)."""
-    masked = _DATE.sub(" ", text)
+    masked = DATE.sub(" ", text)
     return {normalize_number(n) for n in _NUMBER.findall(masked)}
 
 
@@ -125,105 +114,6 @@ _LEADERS = frozenset(
         "sources",
     }
 )
-
-
-def new_facts(sentence: str, question: str, kind: str | None) -> set[str]:
-    """Tokens of the answer type in ``sentence`` that the question does not already give."""
-    q = question.lower()
-    if kind == "number":
-        found = numbers(sentence) | {w for w in words(_DATE.sub(" ", sentence)) if w in NUMBER_WORDS}
-        return {n for n in found if not re.search(r"\b" + re.escape(n) + r"\b", normalize_number_text(q))}
-    if kind == "date":
-        found = {m.group() for m in _DATE.finditer(sentence)}
-        asks_year = bool(re.search(r"\b(which|what) year\b", q))
-        return {d for d in found if _new_date_parts(d, q, asks_year=asks_year)}
-    if kind == "time":
-        return {m.group() for m in _TIME.finditer(sentence)} - {m.group() for m in _TIME.finditer(question)}
-    if kind in ("person", "name"):
-        people = {n for n in names(sentence) if not _ORG.search(n)}
-        found = (
-            people if kind == "name" else people or {w for w in _CAPITALISED.findall(sentence[1:]) if _not_calendar(w)}
-        )
-        asked = words(q)
-        return {
-            n
-            for n in found
-            if not all(any(_same_word(part.lower(), a) for a in asked) for part in re.split(r"[\s-]", n) if part)
-        }
-    if kind == "place":
-        found = {w for w in _CAPITALISED.findall(sentence[1:]) if _not_calendar(w)}
-        found |= {m.group() for m in _LOCATIVE.finditer(sentence)}
-        asked = words(q)
-        return {w for w in found if not any(_same_word(w.lower(), a) for a in asked)}
-    return set()
-
-
-def _new_date_parts(found: str, question: str, *, asks_year: bool) -> bool:
-    parts = [p for p in re.split(r"[\s,]+", found.lower()) if p and p not in question]
-    return any(asks_year or not re.fullmatch(r"(19|20)\d{2}", p) for p in parts)
-
-
-def _same_word(a: str, b: str) -> bool:
-    """'iran' ~ 'iranian': one starts the other (4+ letters), or they are equal."""
-    return a == b or (min(len(a), len(b)) >= 4 and (a.startswith(b) or b.startswith(a)))
-
-
-def _not_calendar(word: str) -> bool:
-    return word.lower() not in STOPWORDS and word.lower() not in MONTHS and word.lower() not in WEEKDAYS
-
-
-def normalize_number_text(text: str) -> str:
-    return re.sub(r"(?<=\d),(?=\d{3})", "", text)
-
-
-# --- the answer type a question asks for -----------------------------------
-_TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    (
-        "number",
-        re.compile(
-            r"\bhow (many|much|large|big)\b|\bwhat (number|percentage|share|proportion|figure|toll)\b|\bnumber of\b|\btoll\b|\bwhat figures?\b|\bhow many\b",
-            re.I,
-        ),
-    ),
-    (
-        "name",
-        re.compile(r"\bname of\b|\bwhat is the name\b|\bwhat (was|is) (he|she|they) called\b|\bidentify the\b", re.I),
-    ),
-    ("time", re.compile(r"\b(at )?what time\b|\bat what hour\b", re.I)),
-    (
-        "date",
-        re.compile(
-            r"^\W*(and\s+)?when\b|\bwhat (date|day|year|month|time)\b|\bon (which|what) (day|date)\b|\bwhich (day|date|month|year)\b",
-            re.I,
-        ),
-    ),
-    (
-        "person",
-        re.compile(
-            r"^\W*(and\s+)?who\b|\bwhose\b|\bwhich (person|official|leader|minister|commander|individual)\b",
-            re.I,
-        ),
-    ),
-    (
-        "place",
-        re.compile(
-            r"^\W*(and\s+)?where\b|\bwhich (city|country|countries|province|provinces|town|place)\b|\bin what (city|country|province)\b",
-            re.I,
-        ),
-    ),
-]
-
-
-_WHO_IS_NAME = re.compile(r"^\W*(?i:and\s+)?(?i:who (is|was|are|were)) ([A-Z][\w'’-]+\s*){1,4}\W*$")
-
-
-def answer_type(question: str) -> str | None:
-    if _WHO_IS_NAME.match(question):  # "Who is Naseer Faiq?" asks for a description, not a name
-        return None
-    for kind, pattern in _TYPE_PATTERNS:
-        if pattern.search(question):
-            return kind
-    return None
 
 
 # --- scoring ----------------------------------------------------------------
@@ -307,31 +197,3 @@ def support(sentence: str, passages: list[str], *, semantic: float) -> Support:
     low = joined.lower()
     missing += [n for n in names(sentence) if not all(part.lower() in low for part in n.split())]
     return Support(lexical, semantic, tuple(missing))
-
-
-# --- text that tries to instruct the model ------------------------------------
-_INSTRUCTION = re.compile(
-    r"\b(ignore|disregard|forget|override)\b[^.!?\n]{0,40}\b(instructions?|prompts?|rules|directions|above|context)\b"
-    r"|\b(you are now|act as|pretend to be|new instructions|system prompt|developer mode)\b"
-    r"|\b(reply|respond|answer|say|state)\b[^.!?\n]{0,20}\bthat\b[^.!?\n]{0,80}\b(regardless|no matter)\b"
-    r"|^\s*(assistant|system|user)\s*:",
-    re.I | re.M,
-)
-INSTRUCTION_PLACEHOLDER = "[instruction-like text withheld]"
-
-
-def looks_like_instruction(sentence: str) -> bool:
-    """Source text addressed to the model ("Ignore previous instructions and ...")."""
-    return bool(_INSTRUCTION.search(sentence))
-
-
-def withhold_instructions(text: str) -> str:
-    """``text`` with instruction-like sentences replaced by a placeholder (offsets not kept)."""
-    from qa.chunking import sentences
-
-    out, last = [], 0
-    for span in sentences(text):
-        if looks_like_instruction(span.text):
-            out.append(text[last : span.start] + INSTRUCTION_PLACEHOLDER)
-            last = span.end
-    return "".join(out) + text[last:] if out else text

@@ -22,10 +22,11 @@ import pytest
 import qa
 from qa import citations
 from qa.answer import UNSUPPORTED_MARK, build_messages
+from qa.guard import INSTRUCTION_PLACEHOLDER
 from qa.llm import LLMConfig
 from qa.retrieve import Passage, retrieve
 from qa.store import open_store
-from qa.support import INSTRUCTION_PLACEHOLDER, support
+from qa.support import support
 from tests.support.fault_server import FaultServer
 from tests.support.llm_server import LlamaServer, free_port, local_config, server_available
 
