@@ -25,7 +25,7 @@ from qa.chunking import sentences as split_spans
 from qa.errors import LLMError, UsageError
 from qa.extractive import CONFLICT_LEAD, Candidate, Selection, candidates, select
 from qa.followup import standalone_question
-from qa.guard import withhold_instructions
+from qa.guard import looks_like_instruction, withhold_instructions
 from qa.llm import LLMClient, LLMConfig, count_message_tokens
 from qa.retrieve import DEFAULT_K, MAX_K, Passage, check_k, make_filters, retrieve
 from qa.store import Store
@@ -175,7 +175,9 @@ def verify(question: str, raw: str, passages: list[Passage], embed: Any) -> Answ
         sources = [passages[order[n - 1] - 1] for n in labels]
         semantic = 0.0
         for n, p in zip(labels, sources):
-            spans = [sp for sp in split_spans(p.text) if len(sp.text) >= 12] or split_spans(p.text)
+            # quote only what the model was shown: never an instruction-like sentence
+            every = [sp for sp in split_spans(p.text) if not looks_like_instruction(sp.text)] or split_spans(p.text)
+            spans = [sp for sp in every if len(sp.text) >= 12] or every
             sims = [cosine(vec, v) for v in embed([sp.text for sp in spans])]
             i = max(range(len(sims)), key=sims.__getitem__)
             semantic = max(semantic, sims[i])
