@@ -164,12 +164,13 @@ def select(question: str, cands: list[Candidate], *, asked: str | None = None, i
         covered |= set(content_terms(nxt.text))
     two_sided = _asks_for_comparison(question)
     ratio = TWO_SIDED_RATIO if two_sided else EXTRA_RATIO
+    wanted = set(question_terms(question))
     for c in typed[1:] if kind else ranked[1:]:
         if len(chosen) >= MAX_SENTENCES or c.score < ratio * best.score:
             break
         if c in chosen:
             continue
-        new_terms = set(question_terms(question)) - covered
+        new_terms = wanted - covered
         adds_terms = bool(new_terms & set(content_terms(c.text)))
         new_figure = kind == "number" and bool(numbers(c.text) - _figures(chosen))
         if adds_terms or new_figure or two_sided:
