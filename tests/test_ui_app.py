@@ -8,6 +8,7 @@ Also covers the pure helpers in ``ui.render`` and the upload staging in
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,6 +31,11 @@ UZBEK_TITLE = "Afghanistan On The FrontLines In Fight Against ISIS, Says Uzbek S
 UZBEK_QUESTION = "What did the head of Uzbekistan's State Security Service say about the Taliban?"
 UPLOAD_TITLE = "Sample Town Library Opens Solar Reading Room"
 UPLOAD_QUESTION = "How many seats does the solar-powered reading room in Sample Town have?"
+
+
+def shown(label: str) -> str:
+    """What markdown shows for a label: a backslash before ASCII punctuation is an escape."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", label)
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +102,7 @@ def test_question_gets_a_cited_answer_with_a_source_expander(app: AppTest) -> No
     answer = ask(app, UZBEK_QUESTION)
     assert not answer.refused and answer.citations
     first = answer.citations[0]
-    assert app.expander[0].label == f"[1] {UZBEK_TITLE} — 2024-09-05"
+    assert shown(app.expander[0].label) == f"[1] {UZBEK_TITLE} — 2024-09-05"
     passage = " ".join(m.value for m in app.expander[0].markdown)
     assert f"<mark>{render.escape(first.quote)}</mark>" in passage
     assert "Abdusalom Azizov" in first.quote
@@ -118,7 +124,7 @@ def test_llm_failure_shows_the_fallback_notice_and_the_extractive_answer(llm_app
     assert answer.mode == "extractive" and answer.citations
     assert llm_app.warning[0].value.startswith("LLM failed, showing the extractive answer instead")
     assert "part0" not in llm_app.chat_message[1].markdown[0].value  # the partial stream was replaced
-    assert llm_app.expander[0].label.startswith("[1] ")
+    assert shown(llm_app.expander[0].label).startswith("[1] ")
 
 
 @pytest.mark.parametrize("llm_app", ["stream"], indirect=True)
@@ -164,7 +170,7 @@ def test_upload_adds_an_article_the_next_question_cites(app: AppTest, store_dir:
     assert (store_dir / UPLOAD_FOLDER / "upload-ok.txt").read_bytes() == data
     answer = ask(app, UPLOAD_QUESTION)
     assert "120 seats" in answer.text
-    assert app.expander[0].label == f"[1] {UPLOAD_TITLE} — 2024-09-06"
+    assert shown(app.expander[0].label) == f"[1] {UPLOAD_TITLE} — 2024-09-06"
 
 
 def test_broken_upload_shows_an_error_and_leaves_the_index_as_it_was(app: AppTest, store_dir: Path) -> None:
@@ -247,6 +253,17 @@ def test_escape_shows_text_literally(text: str, expected: str) -> None:
     assert render.escape(text) == expected
 
 
+@pytest.mark.parametrize(
+    "title",
+    ["The __init__ of *Kabul* budget", "1. Markets", "- dash", "> quote", "+ plus", ":smile: faces", "50 * 2 = 100",
+     r"C:\path [draft] $5 `code` #tag ~~x~~ <b>"],
+)  # fmt: skip
+def test_citation_label_shows_markdown_characters_of_a_title_literally(title: str) -> None:
+    label = render.citation_label(citation(title=title, date="2024-09-05"))
+    assert shown(label) == f"[1] {title} — 2024-09-05"
+    assert not re.search(r"[*_:`#\[\]<>~$]", re.sub(r"\\.", "", label))  # no markdown character left unescaped
+
+
 def test_answer_markdown_turns_labels_into_footnotes_and_marks_unsupported_sentences() -> None:
     text = f"Supported claim. [1] Made-up claim. [1] {UNSUPPORTED_MARK} Costs $5. [2]"
     ans = Answer("q", text, [citation(1, url="https://example.org/a?x=1&y=2"), citation(2)])
@@ -259,7 +276,7 @@ def test_answer_markdown_turns_labels_into_footnotes_and_marks_unsupported_sente
 
 
 def test_citation_label_and_notices() -> None:
-    assert render.citation_label(citation(date="")) == r"[1] A \*bold\* title — undated"
+    assert shown(render.citation_label(citation(date=""))) == "[1] A *bold* title — undated"
     ans = Answer("q", "x", notices=["LLM failed, showing the extractive answer instead: timeout", "other"])
     assert render.split_notices(ans) == (["LLM failed, showing the extractive answer instead: timeout"], ["other"])
     assert render.mode_label("gpt-4o-mini") == "LLM · gpt-4o-mini"

@@ -3,7 +3,8 @@
 A fixture starts ``streamlit run ui/app.py`` on a loopback port with a fresh
 store in a tmp folder (offline, extractive mode). The test asks a question,
 opens the cited source, checks the highlighted quote, uploads a bulletin
-through the file uploader and asks a question only it answers. Screenshots go
+through the file uploader and asks a question only it answers, and checks that
+a title full of markdown characters shows literally in its source's label. Screenshots go
 to ``artifacts/``. Answer latencies are printed, never asserted.
 """
 
@@ -157,3 +158,10 @@ def test_chat_cites_sources_and_answers_from_an_uploaded_bulletin(page, app_url:
     expect(sidebar.get_by_text(re.compile(r"looks like a binary file"))).to_be_visible(timeout=ANSWER_MS)
     expect(sidebar.get_by_text(re.compile(r"7 articles"))).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "ui-upload.png"), full_page=True)
+
+    # a title full of markdown characters is shown as it is in the source's label
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(DATA / "upload-odd-title.md"))
+    expect(sidebar.get_by_text(re.compile(r"8 articles"))).to_be_visible(timeout=ANSWER_MS)
+    answer, _ = ask(page, "How much did the Kabul municipality approve for road repairs?", "[1] The __init__")
+    label = answer.get_by_test_id("stExpander").first.locator("summary")
+    expect(label).to_contain_text("[1] The __init__ of *Kabul* budget: 1. [draft] $5 :smile: — 2024-09-07")

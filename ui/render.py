@@ -22,6 +22,10 @@ UNSUPPORTED_BADGE = (
     'border-radius: 4px; padding: 0 4px; font-size: 0.85em;">⚠ unsupported</span>'
 )
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]|~$#])")
+# Widget labels are parsed as markdown too, with extras a body lacks (":smile:" emoji
+# shortcodes; a leading "1." or "-" is swallowed as a list): escaping every ASCII
+# punctuation mark, which CommonMark allows, leaves nothing for them to parse.
+_LABEL_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")
 _BLOCK_START = re.compile(r"^(\s*)(?:(\d+)([.)])|([-+]))")
 
 
@@ -36,10 +40,14 @@ def date_of(c: Citation) -> str:
     return c.date or "undated"
 
 
+def label_text(text: str) -> str:
+    """Text that a Streamlit widget label (an expander's, a button's) shows literally, on one line."""
+    return _LABEL_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
 def citation_label(c: Citation) -> str:
-    """The expander label: ``[1] Title — 2024-09-05``."""
-    title = _MD_SPECIAL.sub(r"\\\1", " ".join(c.title.split()) or "Untitled")
-    return f"{cite.label(c.n)} {title} — {date_of(c)}"
+    """The expander label: ``[1] Title — 2024-09-05``, every character of the title shown as it is."""
+    return label_text(f"{cite.label(c.n)} {' '.join(c.title.split()) or 'Untitled'} — {date_of(c)}")
 
 
 def footnote(c: Citation | None, n: int) -> str:
