@@ -26,6 +26,7 @@ reads QA_EMBED_PRECISION).
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from functools import lru_cache
@@ -75,6 +76,8 @@ def quantize(src: Path, dst: Path) -> Path:
 
     fd, tmp = tempfile.mkstemp(dir=dst.parent, suffix=".onnx.tmp")
     os.close(fd)
+    quiet = _FromOnnxRuntime()
+    logging.getLogger().addFilter(quiet)  # its advice to pre-process goes to the root logger; measured, no gain
     try:
         quantize_dynamic(
             src,
@@ -90,4 +93,11 @@ def quantize(src: Path, dst: Path) -> Path:
         raise StoreError(
             f"could not write the int8 embedding model to {dst} ({exc}): check that the folder is writable"
         ) from exc
+    finally:
+        logging.getLogger().removeFilter(quiet)
     return dst
+
+
+class _FromOnnxRuntime(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "onnxruntime" not in record.pathname

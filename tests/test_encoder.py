@@ -173,3 +173,15 @@ def test_empty_inputs_give_empty_arrays(fp32: FastEncoder) -> None:
 def test_spans_must_come_one_list_per_text(fp32: FastEncoder) -> None:
     with pytest.raises(UsageError, match="one list of spans per text"):
         fp32.encode_with_sentences(["a", "b"], [[(0, 1)]])
+
+
+@pytest.mark.parametrize("precision", ["fp32", "int8"])
+def test_bundled_embedding_embeds_in_the_precision_it_is_given(
+    precision: str, cache: Path, fp32: FastEncoder, int8: FastEncoder
+) -> None:
+    from qa.embed import BundledEmbedding
+
+    embedding = BundledEmbedding(cache_dir=str(cache), precision=precision)
+    got = np.array(embedding.get_text_embedding_batch(REAL_SENTENCES), dtype=np.float32)
+    want = (fp32 if precision == "fp32" else int8).encode(REAL_SENTENCES)
+    assert np.allclose(got, want, atol=1e-6)
