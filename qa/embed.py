@@ -15,11 +15,10 @@ from typing import Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
-from qa.fast_encoder import MAX_WORD_PIECES, model_path
+from qa.fast_encoder import DEFAULT_BATCH_SIZE, MAX_WORD_PIECES, model_path
 
 __all__ = ["MAX_WORD_PIECES", "BundledEmbedding", "model_path", "word_pieces"]
 MODEL_NAME = "all-MiniLM-L6-v2"
-DEFAULT_BATCH_SIZE = 64
 
 
 @lru_cache(maxsize=1)

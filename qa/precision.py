@@ -6,18 +6,23 @@ quantization of the fp32 export: per channel, MatMul only (quantizing every
 op cost too much accuracy: worst cosine 0.92). It is made once beside the
 fp32 export and written atomically, so readers never see half a file.
 
-Measured on a 2-core AMD EPYC with AVX-512 VNNI, AVX-512 BF16/FP16 and AMX
-(`python -m qa.precision` prints the figures), 256 BBC paragraphs of ~150
-words, intra-op threads 2:
+Measured on a 2-core AMD EPYC with AVX-512 VNNI, AVX-512 BF16/FP16 and AMX,
+shared with other work (load 5-8), 256 BBC passages of 150 words (48.9k word
+pieces), intra-op threads 2, variants interleaved, median of 2 runs:
 
-    batch 32: fp32 5.0k word pieces/s, int8 9.5k (1.9x)
-    batch 64: fp32 5.0k word pieces/s, int8 9.4k
-    int8 vs fp32 cosine: mean 0.9936, worst 0.9851
+    word pieces/s    batch 32   batch 64   per CPU-second (batch 32/64)
+    fp32               1.2k       1.2k       2.3k / 2.1k
+    int8               1.7k       1.75k      2.9k / 3.0k
+    int8 vs fp32 cosine: mean 0.9946, worst 0.9876 (batch 32) / 0.9775 (batch 64)
 
-``reduce_range`` (7-bit weights, for CPUs without VNNI) was no faster here
-and lost accuracy; a ``quant_pre_process``-ed model gave the same speed and
-vectors, so neither is used. ORT_ENABLE_ALL and sequential execution are
-already ONNX Runtime's defaults.
+The gain is 1.4x on that loaded machine and was 1.8x on a quiet one. Activation
+scales are set per batch, so an int8 vector moves slightly with its batch-mates
+(one text alone vs in a batch of 64: cosine mean 0.995, worst 0.993).
+``reduce_range`` (7-bit weights, for CPUs without VNNI) was no faster and less
+accurate (worst 0.985); a ``quant_pre_process``-ed model (symbolic shape
+inference fails on this graph, so without it) gave the same vectors and no
+measurable gain, so neither is used. ORT_ENABLE_ALL and sequential execution
+are already ONNX Runtime's defaults.
 
 This module picks a precision and makes model files; it does not run them
 (``qa.fast_encoder`` does) and reads no environment variable (``qa.settings``
