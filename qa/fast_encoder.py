@@ -153,7 +153,7 @@ class FastEncoder:
         self._lock = threading.Lock()
 
     def _batches(self, texts: list[str], batch_size: int) -> Iterator[tuple[list[int], list[Any], np.ndarray]]:
-        """(indices into ``texts``, their encodings, pooled rows); the encodings carry ``hidden``."""
+        """Per batch: indices into ``texts``, (encoding, last hidden states) of each, pooled rows."""
         # sorted by length so each batch pads only to its own longest text
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for start in range(0, len(order), batch_size):
