@@ -15,11 +15,10 @@ from typing import Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
-from qa.fast_encoder import MAX_WORD_PIECES, model_path
+from qa.fast_encoder import DEFAULT_BATCH_SIZE, MAX_WORD_PIECES, model_path
 
 __all__ = ["MAX_WORD_PIECES", "BundledEmbedding", "model_path", "word_pieces"]
 MODEL_NAME = "all-MiniLM-L6-v2"
-DEFAULT_BATCH_SIZE = 64
 
 
 @lru_cache(maxsize=1)
@@ -42,15 +41,24 @@ class BundledEmbedding(BaseEmbedding):
 
     Runs on ONNX Runtime (``qa.fast_encoder``): the same vectors as the
     sentence-transformers pipeline in fp32 (cosine >= 0.9999), without its
-    multi-second import. bf16 was measured too; on CPUs without native bf16
-    torch emulates it several times slower than fp32.
+    multi-second import; in int8 on CPUs with VNNI or AVX-512 (``qa.precision``).
+    bf16 was measured too; on CPUs without native bf16 torch emulates it
+    several times slower than fp32.
     """
 
     cache_dir: str | None = None
+    precision: str | None = None  # None: chosen by the CPU (qa.precision)
 
-    def __init__(self, *, cache_dir: str | None = None, embed_batch_size: int = DEFAULT_BATCH_SIZE) -> None:
+    def __init__(
+        self,
+        *,
+        cache_dir: str | None = None,
+        embed_batch_size: int = DEFAULT_BATCH_SIZE,
+        precision: str | None = None,
+    ) -> None:
         super().__init__(model_name=MODEL_NAME, embed_batch_size=embed_batch_size)
         self.cache_dir = cache_dir
+        self.precision = precision
 
     @classmethod
     def class_name(cls) -> str:
@@ -59,7 +67,8 @@ class BundledEmbedding(BaseEmbedding):
     def _encode(self, texts: list[str]) -> list[list[float]]:
         from qa.fast_encoder import encoder
 
-        return encoder(self.cache_dir).encode(texts, batch_size=self.embed_batch_size).tolist()
+        vectors = encoder(self.cache_dir, precision=self.precision).encode(texts, batch_size=self.embed_batch_size)
+        return vectors.tolist()
 
     def _get_query_embedding(self, query: str) -> list[float]:
         return self._encode([query])[0]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa.errors import UsageError
+from qa.precision import PRECISIONS
 from qa.store import DEFAULT_STORE
 
 DEFAULT_LLM_MODEL = "gpt-4o-mini"
@@ -28,6 +29,7 @@ class Settings:
     llm_model: str = DEFAULT_LLM_MODEL
     llm_timeout: float = 30.0
     k: int = DEFAULT_K
+    embed_precision: str | None = None  # None: int8 or fp32, chosen by the CPU
 
     @property
     def llm_configured(self) -> bool:
@@ -49,4 +51,14 @@ class Settings:
             llm_model=env.get("QA_LLM_MODEL") or DEFAULT_LLM_MODEL,
             llm_timeout=timeout,
             k=k,
+            embed_precision=_precision(env.get("QA_EMBED_PRECISION", "")),
         )
+
+
+def _precision(raw: str) -> str | None:
+    value = raw.strip().lower()
+    if value and value not in PRECISIONS:
+        raise UsageError(
+            f"QA_EMBED_PRECISION must be {' or '.join(PRECISIONS)} (or unset to choose by CPU), not {raw!r}"
+        )
+    return value or None

@@ -1,0 +1,187 @@
+"""The embedding encoder: precision chosen for the CPU, and sentence vectors pooled from a chunk's pass.
+
+All with the real bundled model. The int8 model is made once per test run in
+a private folder, from a copy of the fp32 export, so the user's cache is only read.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa.chunking import sentences
+from qa.errors import UsageError
+from qa.fast_encoder import DIMENSIONS, FastEncoder, encoder, onnx_path
+from qa.precision import precision_for_flags
+from qa.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "corpus" / "afintl-2024-09-05.txt"
+REAL_SENTENCES = [
+    "Abdusalom Azizov, the head of Uzbekistan's State Security Service, praised the Taliban.",
+    "Shares in the carmaker fell 4% after it warned that profits would be lower than expected.",
+    "The striker scored twice in the second half to give his side a 3-1 win at home.",
+    "Who leads ISIS-K in Afghanistan?",
+]
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("encoder-cache")
+    shutil.copyfile(encoder(precision="fp32").path, onnx_path(folder))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def fp32(cache: Path) -> FastEncoder:
+    return FastEncoder(cache, precision="fp32")
+
+
+@pytest.fixture(scope="module")
+def int8(cache: Path) -> FastEncoder:
+    return FastEncoder(cache, precision="int8")
+
+
+def seed_chunk() -> tuple[str, list[tuple[int, int]]]:
+    """The seed bulletin's first article body: six real sentences on one topic."""
+    body = SEED.read_text(encoding="utf-8").split("\n\n")[2]
+    return body, [(s.start, s.end) for s in sentences(body)]
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        ({"avx2", "avx512f", "avx512_vnni", "amx_int8"}, "int8"),
+        ({"avx2", "avx_vnni"}, "int8"),
+        ({"avx2", "avx512f", "avx512bw"}, "int8"),
+        ({"sse4_2", "avx", "avx2", "fma"}, "fp32"),
+        (set(), "fp32"),
+    ],
+    ids=["vnni", "avx-vnni", "avx512-without-vnni", "avx2-only", "unknown-cpu"],
+)
+def test_precision_follows_the_cpu_flags(flags: set[str], expected: str) -> None:
+    assert precision_for_flags(flags) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(None, None), ("", None), ("int8", "int8"), ("fp32", "fp32"), (" FP32 ", "fp32")],
+)
+def test_embed_precision_setting_is_read_from_the_environment(value: str | None, expected: str | None) -> None:
+    env = {} if value is None else {"QA_EMBED_PRECISION": value}
+    assert Settings.from_env(env).embed_precision == expected
+
+
+@pytest.mark.parametrize("value", ["fp16", "bf16", "int4", "8"])
+def test_unknown_embed_precision_is_a_one_line_usage_error_naming_the_choices(value: str) -> None:
+    with pytest.raises(UsageError) as err:
+        Settings.from_env({"QA_EMBED_PRECISION": value})
+    message = str(err.value)
+    assert "\n" not in message
+    assert "fp32" in message and "int8" in message and value in message
+
+
+def test_encoder_refuses_an_unknown_precision(cache: Path) -> None:
+    with pytest.raises(UsageError, match="fp32, int8"):
+        FastEncoder(cache, precision="fp16")
+
+
+def test_int8_vectors_stay_close_to_fp32(fp32: FastEncoder, int8: FastEncoder) -> None:
+    body, _ = seed_chunk()
+    texts = [*REAL_SENTENCES, body]
+    a, b = fp32.encode(texts), int8.encode(texts)
+    assert int8.precision == "int8" and fp32.precision == "fp32"
+    assert np.allclose(np.linalg.norm(b, axis=1), 1.0, atol=1e-5)
+    cosines = (a * b).sum(axis=1)
+    assert cosines.min() >= 0.97, cosines
+
+
+def test_int8_model_is_written_once_beside_the_fp32_file_and_reused(cache: Path, int8: FastEncoder) -> None:
+    assert int8.path.parent == cache and int8.path != onnx_path(cache)
+    assert "int8" in int8.path.name and onnx_path(cache).stem in int8.path.name
+    before = int8.path.stat()
+    again = FastEncoder(cache, precision="int8")
+    after = again.path.stat()
+    assert again.path == int8.path
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert sorted(p.name for p in cache.iterdir()) == sorted([onnx_path(cache).name, int8.path.name])
+
+
+def test_embedding_a_question_with_int8_imports_neither_torch_nor_llama_index(cache: Path, int8: FastEncoder) -> None:
+    code = (
+        "import sys; from qa.fast_encoder import encoder;"
+        f"v = encoder({str(cache)!r}, precision='int8').encode(['Who leads ISIS-K?']);"
+        "heavy = ('torch', 'transformers', 'sentence_transformers', 'llama_index.core', 'onnxruntime.quantization');"
+        "print(v.shape, sorted(m for m in heavy if m in sys.modules))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert done.stdout.strip() == "(1, 384) []"
+
+
+@pytest.mark.parametrize("precision", ["fp32", "int8"])
+def test_chunk_vectors_from_encode_with_sentences_equal_encode(
+    precision: str, fp32: FastEncoder, int8: FastEncoder
+) -> None:
+    enc = fp32 if precision == "fp32" else int8
+    body, spans = seed_chunk()
+    texts = [body, REAL_SENTENCES[1], REAL_SENTENCES[2] + " " + REAL_SENTENCES[3]]
+    chunk_vectors, rows = enc.encode_with_sentences(texts, [spans, [(0, 20)], [(0, 79), (80, 112)]], batch_size=2)
+    # the same batches: int8 scales activations per batch, so its vectors depend on the batch-mates
+    assert np.allclose(chunk_vectors, enc.encode(texts, batch_size=2), atol=1e-6)
+    assert [r.shape for r in rows] == [(len(spans), DIMENSIONS), (1, DIMENSIONS), (2, DIMENSIONS)]
+    assert all(r.dtype == np.float32 and np.allclose(np.linalg.norm(r, axis=1), 1.0, atol=1e-5) for r in rows)
+
+
+def test_each_pooled_sentence_is_nearest_to_its_own_standalone_embedding(fp32: FastEncoder) -> None:
+    body, spans = seed_chunk()
+    assert len(spans) >= 5
+    _, (pooled,) = fp32.encode_with_sentences([body], [spans])
+    standalone = fp32.encode([body[a:b] for a, b in spans])
+    similarity = pooled @ standalone.T
+    assert (similarity.argmax(axis=1) == np.arange(len(spans))).all(), similarity.round(3)
+
+
+def test_span_past_the_word_piece_limit_gets_its_own_embedding(fp32: FastEncoder) -> None:
+    first = "The central bank raised interest rates by half a point on Thursday."
+    last = "Rain is expected across the north of England at the weekend."
+    text = first + " " + "Markets moved. " * 200 + last
+    start = text.index(last)
+    spans = [(0, len(first)), (start, start + len(last)), (start, start)]
+    _, (rows,) = fp32.encode_with_sentences([text], [spans])
+    own = fp32.encode([first, last, ""])
+    assert np.allclose(rows[1], own[1], atol=1e-5)  # never read: truncated after 256 word pieces
+    assert np.allclose(rows[2], own[2], atol=1e-5)  # empty span
+    assert not np.allclose(rows[0], own[0], atol=1e-3)  # read in context: pooled from the chunk's pass
+    assert float(rows[0] @ own[0]) > float(rows[0] @ own[1])
+
+
+def test_empty_inputs_give_empty_arrays(fp32: FastEncoder) -> None:
+    vectors, rows = fp32.encode_with_sentences([], [])
+    assert vectors.shape == (0, DIMENSIONS) and rows == []
+    assert fp32.encode([]).shape == (0, DIMENSIONS)
+    vectors, rows = fp32.encode_with_sentences(["No sentences asked for."], [[]])
+    assert vectors.shape == (1, DIMENSIONS) and rows[0].shape == (0, DIMENSIONS)
+
+
+def test_spans_must_come_one_list_per_text(fp32: FastEncoder) -> None:
+    with pytest.raises(UsageError, match="one list of spans per text"):
+        fp32.encode_with_sentences(["a", "b"], [[(0, 1)]])
+
+
+@pytest.mark.parametrize("precision", ["fp32", "int8"])
+def test_bundled_embedding_embeds_in_the_precision_it_is_given(
+    precision: str, cache: Path, fp32: FastEncoder, int8: FastEncoder
+) -> None:
+    from qa.embed import BundledEmbedding
+
+    embedding = BundledEmbedding(cache_dir=str(cache), precision=precision)
+    got = np.array(embedding.get_text_embedding_batch(REAL_SENTENCES), dtype=np.float32)
+    want = (fp32 if precision == "fp32" else int8).encode(REAL_SENTENCES)
+    assert np.allclose(got, want, atol=1e-6)
