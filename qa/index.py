@@ -44,8 +44,8 @@ from qa.chunking import DEFAULT_CHUNK_TOKENS, chunk_spans, sentences
 from qa.corpus import Article, ParsedFile, discover, parse_file
 from qa.errors import CorpusError, QAError
 from qa.guard import INSTRUCTION_PLACEHOLDER, looks_like_instruction
+from qa.keyword import document_terms
 from qa.store import Store, chroma_error, open_store
-from qa.support import content_terms
 
 DEFAULT_CORPUS = Path("corpus")
 EMBED_BATCH = 256
@@ -437,10 +437,7 @@ def embedding_input(chunk: ChunkRecord, article: ArticleRecord | ArticleMeta) ->
         article.title if len(head.ids) <= room else article.title[: head.offsets[room - 1][1]] if room > 0 else ""
     )
     prefix = f"{headline}\n" if headline else ""
-    terms = (
-        " ".join(content_terms(f"{article.title} {spoken_date(article.date)}")),
-        " ".join(content_terms(body)),
-    )
+    terms = (document_terms(f"{article.title} {spoken_date(article.date)}"), document_terms(body))
     pieces = 2 + min(len(head.ids), max(room, 0)) + body_pieces
     return ChunkInput(
         chunk, article, prefix + body, [(s + len(prefix), e + len(prefix)) for s, e in spans], terms, pieces

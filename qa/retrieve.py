@@ -22,8 +22,8 @@ from typing import Any, Literal
 
 from qa.catalog import RowFilter
 from qa.errors import UsageError
+from qa.keyword import search
 from qa.store import Store, chroma_error
-from qa.support import content_terms
 
 Mode = Literal["hybrid", "dense", "keyword"]
 DEFAULT_K = 5
@@ -31,8 +31,6 @@ RRF_K = 60
 MAX_K = 50
 _CANDIDATES = 4  # fetch k * this from each side before fusing and collapsing
 ARTICLE_WEIGHT = 1.0  # article-level rank against chunk-level rank in the fusion
-CONTEXT_WEIGHT = 1.0  # BM25 column weights: headline (and date), chunk body
-BODY_WEIGHT = 1.0
 
 
 @dataclass(frozen=True)
@@ -139,19 +137,6 @@ def _query(store: Store, query_vec: list[float], n: int, filters: Filters) -> li
     return [(cid, 1.0 - float(dist)) for cid, dist in zip(res["ids"][0], res["distances"][0])]
 
 
-def match_expression(question: str) -> str:
-    """The question's stemmed terms, each quoted, joined with OR (no FTS syntax from user text)."""
-    terms = dict.fromkeys(content_terms(question))
-    return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
-
-
-def _keyword(store: Store, question: str, n: int, filters: Filters) -> list[tuple[str, float]]:
-    match = match_expression(question)
-    if not match:
-        return []
-    return store.catalog.keyword(match, k=n, weights=(CONTEXT_WEIGHT, BODY_WEIGHT), where=filters.rows())
-
-
 def _article_of(cid: str) -> str:
     return cid.rsplit("-", 1)[0]  # chunk ids are "<article id>-<position>"
 
@@ -197,7 +182,7 @@ def retrieve(
         vec = query_vector if query_vector is not None else store.embed([question])[0]
     with store.catalog.reading():  # one generation for every read below
         dense = _dense(store, vec, n, filters) if vec is not None else []
-        keyword = _keyword(store, question, n, filters) if mode in ("hybrid", "keyword") else []
+        keyword = search(store.catalog, question, k=n, where=filters.rows()) if mode in ("hybrid", "keyword") else []
         fused = _fuse(dense, keyword)
         rows = store.catalog.chunk_rows(fused)
     dense_of, keyword_of = dict(dense), dict(keyword)
