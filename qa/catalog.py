@@ -100,7 +100,8 @@ class RowFilter:
     source: str | None = None
 
     def sql(self) -> tuple[str, list[object]]:
-        clauses, args = [], []
+        clauses: list[str] = []
+        args: list[object] = []
         if self.since:
             clauses.append("a.date_int >= ?")
             args.append(self.since)

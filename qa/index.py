@@ -311,8 +311,13 @@ def _produce(roots: list[Path], plan: _Plan, chunk_tokens: int, status: IngestPr
 def _embed_again(
     st: Store, plan: _Plan, stored: set[str], legacy: bool, report: IngestReport
 ) -> tuple[list[ChunkInput], dict[str, tuple[str, str]]]:
-    """Listed chunks to embed again (lost by Chroma, without sentence vectors, old store, new headline),
-    and the keyword rows to rewrite (those plus every chunk of a relabelled article)."""
+    """Known chunks to embed again, and the keyword rows to rewrite.
+
+    Embedded again: chunks Chroma lost, chunks without sentence vectors,
+    every chunk of a store of the previous format, and the chunks of an
+    article with a new headline. Rewritten: those, plus every chunk of an
+    article with new metadata (its date is in the keyword index).
+    """
     catalog = st.catalog
     listed = catalog.chunk_ids()
     lost = listed - stored
@@ -320,27 +325,19 @@ def _embed_again(
         report.warnings.append(
             f"{len(lost)} chunks the catalog lists were missing from Chroma at {st.where}; embedded them again"
         )
-    redo = set(listed) if legacy else lost | (listed - catalog.with_sentence_vectors(listed))
-    articles: dict[str, ArticleRecord | None] = dict(plan.relabelled)
-    for aid, record in plan.relabelled.items():
-        old = catalog.article(aid)
-        ids = {c.id for c in catalog.chunks_of(aid)}
-        if old is not None and old.title != record.title:
-            redo |= ids
-    by_article: dict[str, list[ChunkRecord]] = {}
-    for c in catalog.chunks() if redo or plan.relabelled else []:
-        if c.id in redo or c.article_id in plan.relabelled:
-            by_article.setdefault(c.article_id, []).append(c)
+    redo = listed if legacy else lost | (listed - catalog.with_sentence_vectors(listed))
+    retitled = {aid for aid, new in plan.relabelled.items() if (old := catalog.article(aid)) and old.title != new.title}
     inputs, terms = [], {}
-    for aid, cs in by_article.items():
-        record = articles.get(aid) or catalog.article(aid)
+    for aid in sorted({cid.rsplit("-", 1)[0] for cid in redo} | set(plan.relabelled)):
+        record = plan.relabelled.get(aid) or catalog.article(aid)
         if record is None:
             continue
-        for c in cs:
-            item = embedding_input(c, record)
-            terms[c.id] = item.terms
-            if c.id in redo:
-                inputs.append(item)
+        for c in catalog.chunks_of(aid):
+            if c.id in redo or aid in plan.relabelled:
+                item = embedding_input(c, record)
+                terms[c.id] = item.terms
+                if c.id in redo or aid in retitled:
+                    inputs.append(item)
     return inputs, terms
 
 

@@ -4,8 +4,12 @@ Chroma is either embedded (``PersistentClient`` under ``<store>/chroma``) or a
 server (``HttpClient`` for ``--chroma-url``); everything else is the same code
 path. Each catalog names its own collection, so two stores on one server
 never delete each other's vectors. We always pass our own embeddings: Chroma's
-default embedding function would try to download a model. This module opens
-and locks; ingesting and retrieving live in ``qa.index`` and ``qa.retrieve``.
+default embedding function would try to download a model. A store records
+the embedding precision that built it, and every later ingest and question
+embeds at that precision. Nothing here holds the catalog in memory: rows,
+keyword matches and term counts are read from SQLite per question. This
+module opens and locks; ingesting and retrieving live in ``qa.index`` and
+``qa.retrieve``.
 """
 
 from __future__ import annotations
@@ -30,8 +34,6 @@ if TYPE_CHECKING:
 DEFAULT_STORE = Path(".qa_store")
 VECTOR_CACHE = 20_000
 DELETE_BATCH = 5_000
-
-
 PRECISIONS = ("fp32", "int8")
 
 
