@@ -292,6 +292,8 @@ def _produce(roots: list[Path], plan: _Plan, chunk_tokens: int, status: IngestPr
             put(None)
         except BaseException as exc:  # handed to the consumer, raised there
             put(exc)
+        finally:
+            plan.catalog.close()  # this thread's own connection
 
     thread = threading.Thread(target=work, name="ingest-reader", daemon=True)
     thread.start()
