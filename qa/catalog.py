@@ -345,6 +345,11 @@ class Catalog:
             for r in conn.execute(f"SELECT chunk_id FROM sentence_vectors WHERE chunk_id IN ({_marks(len(b))})", b)
         }
 
+    def without_sentence_vectors(self) -> set[str]:
+        """Listed chunks whose sentence vectors are missing (a killed ingest, an old store)."""
+        rows = self._conn().execute("SELECT id FROM chunks WHERE id NOT IN (SELECT chunk_id FROM sentence_vectors)")
+        return {r[0] for r in rows}
+
     # --- writes -------------------------------------------------------------
     def put_sentence_vectors(self, rows: list[tuple[str, bytes]]) -> None:
         """Store chunks' sentence vectors ahead of the commit that lists the chunks."""

@@ -8,10 +8,11 @@ front matter or manifest) updates the catalog and Chroma's metadata without
 embedding (a new headline is embedded again: every chunk carries it); the
 same text arriving in another file keeps the metadata it has.
 
-Pipelined: a producer thread reads, parses, plans and chunks while the main
-thread embeds and writes (ONNX Runtime releases the GIL). Each chunk is
-embedded as its article's headline, a newline and the chunk text, in one
-forward pass that also yields the chunk's sentence vectors.
+Pipelined: a producer thread reads, parses, plans, chunks and tokenizes
+while the main thread embeds and writes (ONNX Runtime releases the GIL).
+Each chunk is embedded as its article's headline, a newline and the chunk
+text; its sentences are embedded too and stored, so a question embeds only
+itself.
 
 Order of writes makes a killed ingest harmless: vectors are added first
 (Chroma, then the sentence vectors; both invisible until the catalog lists
@@ -225,6 +226,7 @@ def ingest(
         plan = _Plan(catalog, report)
         stored = st.chroma_ids()
         status = IngestProgress()
+        added: set[str] = set()
         chunks: list[ChunkRecord] = []
         terms: dict[str, tuple[str, str]] = {}
         try:
@@ -234,6 +236,7 @@ def ingest(
                 have = catalog.with_sentence_vectors(it.chunk.id for it in batch)
                 todo = [it for it in batch if it.chunk.id not in stored or it.chunk.id not in have]
                 _embed_and_add(st, todo, status, progress)
+                added.update(it.chunk.id for it in todo)
                 status.chunks_done += len(batch) - len(todo)
                 report.chunks_embedded += len(todo)
             status.reading_done = True
@@ -241,6 +244,7 @@ def ingest(
             terms.update(again_terms)
             for start in range(0, len(again), EMBED_BATCH):
                 _embed_and_add(st, again[start : start + EMBED_BATCH], status, progress)
+            added.update(it.chunk.id for it in again)
             report.chunks_embedded += len(again)
             _relabel(st, plan.relabelled)
         except QAError:
@@ -258,7 +262,7 @@ def ingest(
                 timestamp=stamp,
             )
             report.articles_removed = len(set(gone) - plan.replaced)
-        _remove_stale(st, report)
+        _remove_stale(st, stored | added, report)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -327,7 +331,7 @@ def _embed_again(
         report.warnings.append(
             f"{len(lost)} chunks the catalog lists were missing from Chroma at {st.where}; embedded them again"
         )
-    redo = listed if legacy else lost | (listed - catalog.with_sentence_vectors(listed))
+    redo = listed if legacy else lost | catalog.without_sentence_vectors()
     retitled = {aid for aid, new in plan.relabelled.items() if (old := catalog.article(aid)) and old.title != new.title}
     inputs, terms = [], {}
     for aid in sorted({cid.rsplit("-", 1)[0] for cid in redo} | set(plan.relabelled)):
@@ -351,10 +355,14 @@ def _relabel(st: Store, articles: dict[str, ArticleRecord]) -> None:
             st.collection.update(ids=[c.id for c in chunks], metadatas=[chunk_metadata(c, record) for c in chunks])
 
 
-def _remove_stale(st: Store, report: IngestReport) -> None:
-    """Delete vectors the catalog no longer lists (old versions, killed runs)."""
+def _remove_stale(st: Store, held: set[str], report: IngestReport) -> None:
+    """Delete vectors the catalog no longer lists (old versions, killed runs).
+
+    ``held`` is what Chroma holds: its ids when the ingest began plus those it
+    added (the ingest lock keeps any other writer out).
+    """
     try:
-        stale = st.chroma_ids() - st.catalog.chunk_ids()
+        stale = held - st.catalog.chunk_ids()
         st.delete_vectors(stale)
         st.catalog.drop_unlisted_sentence_vectors()
     except QAError:  # invisible to queries; the next ingest retries
@@ -444,7 +452,7 @@ def embedding_input(chunk: ChunkRecord, article: ArticleRecord | ArticleMeta) ->
 
 
 def embed_chunks(st: Store, items: list[ChunkInput]) -> tuple[list[list[float]], list[np.ndarray]]:
-    """Chunk vectors and per-chunk sentence vectors, from one forward pass per chunk."""
+    """Chunk vectors and, per chunk, one vector per sentence (rows in ``spans`` order)."""
     texts, spans = [it.text for it in items], [it.spans for it in items]
     custom = st._embedder  # a llama-index embedding put there on purpose (benchmarks)
     if custom is not None and type(custom).__name__ != "BundledEmbedding":
@@ -459,12 +467,12 @@ def embed_chunks(st: Store, items: list[ChunkInput]) -> tuple[list[list[float]],
 def _encode_with_sentences(
     enc: Any, texts: list[str], spans: list[list[tuple[int, int]]], *, batch_size: int = 64
 ) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Chunk vectors, and each sentence embedded on its own.
+    """Chunk vectors, and each sentence embedded on its own (in the same batches).
 
-    Sentences are embedded standalone rather than pooled from the chunk's
-    forward pass (a sentence's tokens' mean): on the seed gold set pooled vectors lowered
-    answer accuracy from 0.88 to 0.83, as selection is calibrated on
-    standalone similarities.
+    The one place to switch to the encoder's ``encode_with_sentences``. Its
+    sentence vectors pooled from the chunk's own forward pass were measured
+    with a stand-in: on the seed gold set they lowered answer accuracy from
+    0.88 to 0.83 (sentence selection is calibrated on standalone vectors).
     """
     flat = list(dict.fromkeys(t[s:e] for t, sp in zip(texts, spans) for s, e in sp))
     vectors = enc.encode(texts + flat, batch_size=batch_size)

@@ -7,8 +7,8 @@ ingest is invisible; all catalog reads of one retrieval share one read
 transaction, and only the fused candidates' rows are read. Article-level
 evidence (the best dense and keyword rank of any of an article's chunks)
 is fused with the chunk ranks, so the right window of the right article
-wins. Overlapping windows of the same article
-and identical passages are collapsed. ``qa.llama_retriever`` wraps this as a
+wins. Overlapping windows of the same article and identical passages are
+collapsed. ``qa.llama_retriever`` wraps this as a
 llama-index ``BaseRetriever``; the answer layer calls ``retrieve()`` directly
 so asking a question never pays for importing llama-index. This module ranks
 passages; it does not judge whether they answer.
@@ -69,13 +69,6 @@ class Filters:
 
     def rows(self) -> RowFilter:
         return RowFilter(self.since, self.until, self.source)
-
-    def allows(self, date_int: int, source: str) -> bool:
-        return (
-            (not self.since or date_int >= self.since)
-            and (not self.until or 0 < date_int <= self.until)
-            and (not self.source or source == self.source)
-        )
 
 
 def parse_date(value: str | date | None, *, name: str) -> int:
