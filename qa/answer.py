@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import time
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+import numpy as np
+
 from qa import citations as cite
 from qa import prompts
+from qa.catalog import unpack_vectors
 from qa.chunking import sentences as split_spans
 from qa.errors import LLMError, UsageError
 from qa.extractive import CONFLICT_LEAD, Candidate, Selection, candidates, select
@@ -154,8 +157,24 @@ def build_messages(question: str, passages: list[Passage], config: LLMConfig) ->
     return messages, len(kept)
 
 
-def verify(question: str, raw: str, passages: list[Passage], embed: Any) -> Answer:
-    """Turn model output into an Answer whose citations and sentences are checked."""
+def verify(
+    question: str,
+    raw: str,
+    passages: list[Passage],
+    embed: Any,
+    *,
+    sentence_vectors: Mapping[str, np.ndarray] | None = None,
+) -> Answer:
+    """Turn model output into an Answer whose citations and sentences are checked.
+
+    Passage sentences are compared by the vectors the index stored for them
+    (``sentence_vectors``, read from the store when ``embed`` is a store's
+    own); only the answer's sentences, and any passage sentence without a
+    stored vector, are embedded.
+    """
+    if sentence_vectors is None:
+        owner = getattr(embed, "__self__", None)
+        sentence_vectors = _stored_vectors(owner, passages) if isinstance(owner, Store) else {}
     notices: list[str] = []
     given = set(range(1, len(passages) + 1))
     cited = cite.parse(raw)
@@ -176,9 +195,17 @@ def verify(question: str, raw: str, passages: list[Passage], embed: Any) -> Answ
         semantic = 0.0
         for n, p in zip(labels, sources):
             # quote only what the model was shown: never an instruction-like sentence
-            every = [sp for sp in split_spans(p.text) if not looks_like_instruction(sp.text)] or split_spans(p.text)
-            spans = [sp for sp in every if len(sp.text) >= 12] or every
-            sims = [cosine(vec, v) for v in embed([sp.text for sp in spans])]
+            all_spans = split_spans(p.text)
+            every = [j for j, sp in enumerate(all_spans) if not looks_like_instruction(sp.text)] or list(
+                range(len(all_spans))
+            )
+            picked = [j for j in every if len(all_spans[j].text) >= 12] or every
+            spans = [all_spans[j] for j in picked]
+            rows = sentence_vectors.get(p.chunk_id)
+            if rows is not None and len(rows) == len(all_spans):
+                sims = (rows[picked] @ np.asarray(vec, dtype=np.float32)).tolist()
+            else:
+                sims = [cosine(vec, v) for v in embed([sp.text for sp in spans])]
             i = max(range(len(sims)), key=sims.__getitem__)
             semantic = max(semantic, sims[i])
             if n not in quotes or sims[i] > quotes[n][0]:
@@ -197,6 +224,12 @@ def verify(question: str, raw: str, passages: list[Passage], embed: Any) -> Answ
         _citation(i + 1, passages[n - 1], quotes[i + 1][1] if i + 1 in quotes else None) for i, n in enumerate(order)
     ]
     return Answer(question, " ".join(out), cits, mode="llm", unsupported=unsupported, notices=notices)
+
+
+def _stored_vectors(store: Store, passages: list[Passage]) -> dict[str, np.ndarray]:
+    """The sentence vectors the index stored for ``passages`` (by chunk id)."""
+    blobs = store.catalog.sentence_vectors(p.chunk_id for p in passages)
+    return {cid: unpack_vectors(blob) for cid, blob in blobs.items()}
 
 
 @dataclass
@@ -232,18 +265,19 @@ def _prepare(
     filters = make_filters(since, until, source)
     standalone = standalone_question(q, history or [], client=client)
     vec = store.embed([standalone])[0]
-    # extractive selection reads a wider pool than the k passages a prompt gets:
-    # a sentence in passage 7 can still answer, and costs nothing to score
-    passages = retrieve(store, standalone, k=min(POOL_FACTOR * k, MAX_K), filters=filters, query_vector=vec)
-    snap = store.snapshot()
-    # sentences are scored against the question as asked: the words borrowed from
-    # the conversation help retrieval but would favour the previous answer
-    cands = candidates(q, passages, embed=store.embed, idf=snap.idf)
-    selection = select(q, cands, idf=snap.idf)
-    if selection.refused and standalone != q:  # the follow-up alone may be too thin
-        selection = select(
-            standalone, candidates(standalone, passages, embed=store.embed, idf=snap.idf), asked=q, idf=snap.idf
-        )
+    with store.catalog.reading():  # retrieval, sentence vectors and term rarity from one generation
+        # extractive selection reads a wider pool than the k passages a prompt gets:
+        # a sentence in passage 7 can still answer, and costs nothing to score
+        passages = retrieve(store, standalone, k=min(POOL_FACTOR * k, MAX_K), filters=filters, query_vector=vec)
+        idf = store.idf()
+        stored = _stored_vectors(store, passages)
+        # sentences are scored against the question as asked: the words borrowed from
+        # the conversation help retrieval but would favour the previous answer
+        cands = candidates(q, passages, embed=store.embed, idf=idf, sentence_vectors=stored)
+        selection = select(q, cands, idf=idf)
+        if selection.refused and standalone != q:  # the follow-up alone may be too thin
+            again = candidates(standalone, passages, embed=store.embed, idf=idf, sentence_vectors=stored)
+            selection = select(standalone, again, asked=q, idf=idf)
     return _Prepared(q, standalone, passages, selection, notices, started, k)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -59,15 +60,18 @@ def _progress() -> Any:
     from tqdm import tqdm
 
     bar: dict[str, Any] = {}
+    started = time.perf_counter()
 
-    def update(stage: str, done: int, total: int) -> None:
-        if total <= 0:
-            return
+    def update(status: Any) -> None:
         if "bar" not in bar:
-            bar["bar"] = tqdm(total=total, desc=stage, unit="chunk", file=sys.stderr, leave=False)
-        bar["bar"].n = done
-        bar["bar"].refresh()
-        if done >= total:
+            bar["bar"] = tqdm(total=status.chunks_total, desc="embedding", unit="chunk", file=sys.stderr, leave=False)
+        b = bar["bar"]
+        b.total, b.n = status.chunks_total, status.chunks_done
+        elapsed = max(time.perf_counter() - started, 1e-9)
+        b.set_postfix_str(
+            f"{status.articles / elapsed:.1f} articles/s, {status.word_pieces / elapsed:,.0f} word pieces/s"
+        )
+        if status.reading_done and status.chunks_done >= status.chunks_total:
             bar.pop("bar").close()
 
     return update

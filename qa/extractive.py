@@ -14,13 +14,16 @@ This module selects sentences; it does not retrieve, call an LLM or render.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+import numpy as np
 
 from qa.answer_type import answer_type, new_facts
 from qa.chunking import sentences
 from qa.guard import looks_like_instruction
 from qa.retrieve import Passage
-from qa.support import STOPWORDS, Idf, content_terms, cosine, coverage, numbers
+from qa.support import STOPWORDS, Idf, content_terms, coverage, numbers
 
 MAX_SENTENCES = 3
 # Calibrated on eval/gold.jsonl (see the eval report); change with the eval.
@@ -77,37 +80,59 @@ def question_terms(question: str) -> list[str]:
     return [t for t in content_terms(question) if t not in _QUESTION_NOISE]
 
 
-def candidates(question: str, passages: list[Passage], *, embed: object, idf: Idf) -> list[Candidate]:
-    """All distinct sentences of ``passages`` with their scores."""
+def candidates(
+    question: str,
+    passages: list[Passage],
+    *,
+    embed: object,
+    idf: Idf,
+    sentence_vectors: Mapping[str, np.ndarray] | None = None,
+) -> list[Candidate]:
+    """All distinct sentences of ``passages`` with their scores.
+
+    ``sentence_vectors`` maps a chunk id to the vectors the index stored for
+    its sentences (one row per ``qa.chunking.sentences`` of its text); only
+    the question, and any sentence without a stored vector, is embedded.
+    """
     terms = question_terms(question)
+    stored = sentence_vectors or {}
     seen: set[tuple[str, int]] = set()
     spans: list[tuple[int, int, int, str]] = []
+    found: list[np.ndarray | None] = []
     for i, p in enumerate(passages):
-        for s in sentences(p.text):
+        every = sentences(p.text)
+        rows = stored.get(p.chunk_id)
+        if rows is not None and len(rows) != len(every):
+            rows = None  # stored for other text: embed these sentences afresh
+        for j, s in enumerate(every):
             key = (p.article_id, p.start + s.start)
             if key in seen or len(s.text) < 12 or looks_like_instruction(s.text):
                 continue
             seen.add(key)
             spans.append((i, s.start, s.end, s.text))
+            found.append(rows[j] if rows is not None else None)
     if not spans:
         return []
-    vectors = embed([question] + [s[3] for s in spans])  # type: ignore[operator]
+    missing = [s[3] for s, v in zip(spans, found) if v is None]
+    fresh = iter(embed([question] + missing))  # type: ignore[operator]
+    q = np.asarray(next(fresh), dtype=np.float32)
+    vectors = [v if v is not None else np.asarray(next(fresh), dtype=np.float32) for v in found]
+    sims = (np.vstack(vectors) @ q).tolist()
     # a sentence inherits a little of its passage's coverage: "The statement revealed
     # 81 ..." answers a question about the UN experts named one sentence earlier
     passage_cover = [coverage(terms, p.text, idf) for p in passages]
-    q = vectors[0]
     return [
         Candidate(
             i,
             text,
             start,
             end,
-            cosine(q, v),
+            sim,
             (1 - CONTEXT_WEIGHT) * coverage(terms, text, idf) + CONTEXT_WEIGHT * passage_cover[i],
             passages[i].article_id,
             passages[i].start + start,
         )
-        for (i, start, end, text), v in zip(spans, vectors[1:])
+        for (i, start, end, text), sim in zip(spans, sims)
     ]
 
 

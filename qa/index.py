@@ -5,35 +5,64 @@ derive from them, so an unchanged file embeds nothing, a changed article
 embeds only its own chunks, and the same article from two files is stored
 once. A file that corrects the metadata of its own article (a date in its
 front matter or manifest) updates the catalog and Chroma's metadata without
-embedding; the same text arriving in another file keeps the metadata it has.
+embedding (a new headline is embedded again: every chunk carries it); the
+same text arriving in another file keeps the metadata it has.
+
+Pipelined: a producer thread reads, parses, plans, chunks and tokenizes
+while the main thread embeds and writes (ONNX Runtime releases the GIL).
+Each chunk is embedded as its article's headline, a newline and the chunk
+text; its sentences are embedded too and stored, so a question embeds only
+itself.
 
 Order of writes makes a killed ingest harmless: vectors are added first
-(invisible until the catalog lists them), the catalog commits in one
-transaction, and only then are stale vectors deleted. The next ingest removes
-any leftovers, reuses vectors a killed run already stored, and re-embeds any
+(Chroma, then the sentence vectors; both invisible until the catalog lists
+their chunks), the catalog and its keyword index commit in one transaction,
+and only then are stale vectors deleted. The next ingest removes any
+leftovers, reuses vectors a killed run already stored, and re-embeds any
 chunk the catalog lists but Chroma lost (a server restarted on empty data).
+A store written before the keyword table and sentence vectors existed is
+brought up to date by its next ingest (every chunk embedded again).
 
 This module writes the index; searching it is ``qa.retrieve``'s job.
 """
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from qa.catalog import ArticleMeta, ArticleRecord, Catalog, ChunkRecord
-from qa.chunking import DEFAULT_CHUNK_TOKENS, chunk_spans
+import numpy as np
+
+from qa.catalog import SCHEMA_VERSION, ArticleMeta, ArticleRecord, Catalog, ChunkRecord, pack_vectors
+from qa.chunking import DEFAULT_CHUNK_TOKENS, chunk_spans, sentences
 from qa.corpus import Article, ParsedFile, discover, parse_file
 from qa.errors import CorpusError, QAError
-from qa.guard import withhold_instructions
+from qa.guard import INSTRUCTION_PLACEHOLDER, looks_like_instruction
+from qa.keyword import document_terms
 from qa.store import Store, chroma_error, open_store
 
 DEFAULT_CORPUS = Path("corpus")
 EMBED_BATCH = 256
-Progress = Callable[[str, int, int], None]
+QUEUE_BATCHES = 4  # batches prepared ahead of the embedder
+
+
+@dataclass
+class IngestProgress:
+    articles: int = 0  # articles whose chunks were embedded (or found stored)
+    chunks_done: int = 0
+    chunks_total: int = 0  # known so far: grows while files are still being read
+    word_pieces: int = 0  # embedded
+    reading_done: bool = False
+
+
+Progress = Callable[[IngestProgress], None]
 
 
 @dataclass
@@ -71,9 +100,9 @@ def _record(a: Article) -> ArticleRecord:
     return ArticleRecord(a.id, a.title, a.title_generated, a.source, a.date, a.date_int, a.url, a.language, a.text)
 
 
-def chunk_metadata(chunk: ChunkRecord, article: ArticleRecord) -> dict[str, str | int]:
+def chunk_metadata(chunk: ChunkRecord, article: ArticleRecord | ArticleMeta) -> dict[str, str | int]:
     return {
-        "article_id": article.id,
+        "article_id": chunk.article_id,
         "title": article.title,
         "source": article.source,
         "date": article.date,
@@ -84,15 +113,15 @@ def chunk_metadata(chunk: ChunkRecord, article: ArticleRecord) -> dict[str, str 
     }
 
 
-def _read(paths: list[Path], report: IngestReport) -> tuple[list[ParsedFile], list[Path]]:
-    parsed: dict[str, ParsedFile] = {}
+def _read(paths: list[Path], report: IngestReport) -> Iterator[ParsedFile]:
+    seen: set[str] = set()
     for path, meta, problem in discover(paths):
         if problem:
             report.warnings.append(problem)
             report.files_skipped += 1
             continue
         resolved = str(path.resolve())
-        if resolved in parsed:  # named twice, or reached through a symlink
+        if resolved in seen:  # named twice, or reached through a symlink
             continue
         try:
             pf = parse_file(path, meta)
@@ -102,67 +131,76 @@ def _read(paths: list[Path], report: IngestReport) -> tuple[list[ParsedFile], li
             continue
         report.warnings.extend(pf.warnings)
         pf.path = resolved
-        parsed[resolved] = pf
+        seen.add(resolved)
         report.files_read += 1
-    return list(parsed.values()), [p.resolve() for p in paths if p.is_dir()]
-
-
-@dataclass
-class _Plan:
-    """What an ingest will change, worked out before anything is written."""
-
-    files: dict[str, tuple[str, dict[int, str]]] = field(default_factory=dict)
-    dropped: list[str] = field(default_factory=list)
-    fresh: dict[str, ArticleRecord] = field(default_factory=dict)  # new text
-    relabelled: dict[str, ArticleRecord] = field(default_factory=dict)  # known text, new metadata
-    replaced: set[str] = field(default_factory=set)  # old ids whose slot now holds new text
-
-    @property
-    def changes_catalog(self) -> bool:
-        return bool(self.files or self.dropped or self.relabelled)
+        yield pf
 
 
 def _meta(a: ArticleRecord | ArticleMeta) -> tuple[object, ...]:
     return (a.title, a.title_generated, a.source, a.date, a.url)
 
 
-def _plan(catalog: Catalog, parsed: list[ParsedFile], folders: list[Path], report: IngestReport) -> _Plan:
-    plan = _Plan()
-    known = catalog.article_meta()
-    seen = {pf.path for pf in parsed}
-    plan.dropped = [p for f in folders for p in catalog.files_under(str(f)) if p not in seen and not Path(p).exists()]
-    counted: set[str] = set()
-    for pf in parsed:
+@dataclass
+class _Plan:
+    """What an ingest will change, worked out file by file before anything is committed."""
+
+    catalog: Catalog
+    report: IngestReport
+    files: dict[str, tuple[str, dict[int, str]]] = field(default_factory=dict)
+    dropped: list[str] = field(default_factory=list)
+    fresh: dict[str, ArticleRecord] = field(default_factory=dict)  # new text
+    relabelled: dict[str, ArticleRecord] = field(default_factory=dict)  # known text, new metadata
+    replaced: set[str] = field(default_factory=set)  # old ids whose slot now holds new text
+    seen: set[str] = field(default_factory=set)  # files read
+    counted: set[str] = field(default_factory=set)  # articles counted
+
+    @property
+    def changes_catalog(self) -> bool:
+        return bool(self.files or self.dropped or self.relabelled)
+
+    def add(self, pf: ParsedFile) -> list[ArticleRecord]:
+        """Plan one file; returns its articles whose text is new."""
+        catalog, report = self.catalog, self.report
+        self.seen.add(pf.path)
+        known = catalog.article_meta(a.id for a in pf.articles)
         old_slots = catalog.file_articles(pf.path)
         new_ids = {a.id for a in pf.articles}
         slots: dict[int, str] = {}
+        out = []
         for a in pf.articles:
             if a.id in slots.values():
                 report.warnings.append(f"{pf.path}: article {a.position + 1} repeats an earlier one, stored once")
                 continue
             slots[a.position] = a.id
-            if a.id in counted:  # the same article from another file: stored once, counted once
+            if a.id in self.counted:  # the same article from another file: stored once, counted once
                 continue
-            counted.add(a.id)
+            self.counted.add(a.id)
             record = _record(a)
             if a.id in known:
                 # a file may correct its own articles' metadata; a copy elsewhere does not overrule it
                 if a.id in old_slots.values() and _meta(record) != _meta(known[a.id]):
-                    plan.relabelled[a.id] = record
+                    self.relabelled[a.id] = record
                     report.articles_updated += 1
                 else:
                     report.articles_unchanged += 1
                 continue
-            plan.fresh[a.id] = record
+            self.fresh[a.id] = record
+            out.append(record)
             old = old_slots.get(a.position)
             if old is not None and old not in new_ids:
-                plan.replaced.add(old)
+                self.replaced.add(old)
                 report.articles_updated += 1
             else:
                 report.articles_added += 1
         if catalog.file_sha(pf.path) != pf.sha256 or old_slots != slots:
-            plan.files[pf.path] = (pf.sha256, slots)
-    return plan
+            self.files[pf.path] = (pf.sha256, slots)
+        return out
+
+    def finish(self, folders: list[Path]) -> None:
+        """Files the catalog lists under the folders read that are gone from disk."""
+        self.dropped = [
+            p for f in folders for p in self.catalog.files_under(str(f)) if p not in self.seen and not Path(p).exists()
+        ]
 
 
 def ingest(
@@ -172,58 +210,141 @@ def ingest(
     chroma_url: str | None = None,
     chunk_tokens: int = DEFAULT_CHUNK_TOKENS,
     progress: Progress | None = None,
+    embed_precision: str | None = None,
 ) -> IngestReport:
     """Add or update the given files and folders (default ``corpus/``) in the index."""
     started = time.perf_counter()
     report = IngestReport()
     roots = [Path(p) for p in (paths or [DEFAULT_CORPUS])]
-    st = store if isinstance(store, Store) else open_store(store, chroma_url=chroma_url)
+    st = (
+        store if isinstance(store, Store) else open_store(store, chroma_url=chroma_url, embed_precision=embed_precision)
+    )
     with st.writer():
         catalog = st.catalog
-        parsed, folders = _read(roots, report)
-        plan = _plan(catalog, parsed, folders, report)
-        chunks = [c for r in plan.fresh.values() for c in chunk_article(r, max_tokens=chunk_tokens)]
+        catalog.set_embed_precision(st.precision)
+        legacy = catalog.schema() < SCHEMA_VERSION
+        plan = _Plan(catalog, report)
         stored = st.chroma_ids()
-        listed = catalog.chunk_ids()
-        lost_ids = listed - stored
-        lost = [c for c in catalog.chunks() if c.id in lost_ids] if lost_ids else []
-        if lost:
-            report.warnings.append(
-                f"{len(lost)} chunks the catalog lists were missing from Chroma at {st.where}; embedded them again"
-            )
-        todo = [c for c in chunks if c.id not in stored] + lost
-        st.delete_vectors(stored - listed - {c.id for c in chunks})  # left by a killed ingest
+        status = IngestProgress()
+        added: set[str] = set()
+        chunks: list[ChunkRecord] = []
+        terms: dict[str, tuple[str, str]] = {}
         try:
-            _embed_and_add(st, todo, _articles(catalog, plan, todo), progress)
+            for batch in _produce(roots, plan, chunk_tokens, status):
+                chunks.extend(it.chunk for it in batch)
+                terms.update((it.chunk.id, it.terms) for it in batch)
+                have = catalog.with_sentence_vectors(it.chunk.id for it in batch)
+                todo = [it for it in batch if it.chunk.id not in stored or it.chunk.id not in have]
+                _embed_and_add(st, todo, status, progress)
+                added.update(it.chunk.id for it in todo)
+                status.chunks_done += len(batch) - len(todo)
+                report.chunks_embedded += len(todo)
+            status.reading_done = True
+            again, again_terms = _embed_again(st, plan, stored, legacy, report)
+            terms.update(again_terms)
+            for start in range(0, len(again), EMBED_BATCH):
+                _embed_and_add(st, again[start : start + EMBED_BATCH], status, progress)
+            added.update(it.chunk.id for it in again)
+            report.chunks_embedded += len(again)
             _relabel(st, plan.relabelled)
         except QAError:
             raise
         except Exception as exc:
             raise chroma_error(exc, st.where) from exc
-        report.chunks_embedded = len(todo)
-        if plan.changes_catalog:
+        if plan.changes_catalog or terms or legacy:
             stamp = datetime.now(UTC).isoformat(timespec="seconds")
             gone = catalog.commit(
                 files=plan.files,
                 dropped_files=plan.dropped,
                 articles=[*plan.fresh.values(), *plan.relabelled.values()],
                 chunks=chunks,
+                terms=terms,
                 timestamp=stamp,
             )
             report.articles_removed = len(set(gone) - plan.replaced)
-        _remove_stale(st, report)
+        _remove_stale(st, stored | added, report)
     report.seconds = time.perf_counter() - started
     return report
 
 
-def _articles(catalog: Catalog, plan: _Plan, chunks: list[ChunkRecord]) -> dict[str, ArticleRecord]:
-    """The (new) article record for every chunk about to be embedded."""
-    out = {**plan.fresh, **plan.relabelled}
-    for aid in {c.article_id for c in chunks} - out.keys():
-        record = catalog.article(aid)
-        if record is not None:
-            out[aid] = record
-    return out
+def _produce(roots: list[Path], plan: _Plan, chunk_tokens: int, status: IngestProgress) -> Iterator[list[ChunkInput]]:
+    """Batches of chunks ready to embed, prepared by a producer thread while the caller embeds."""
+    out: queue.Queue[list[ChunkInput] | BaseException | None] = queue.Queue(maxsize=QUEUE_BATCHES)
+    stop = threading.Event()
+
+    def put(item: list[ChunkInput] | BaseException | None) -> None:
+        while not stop.is_set():
+            try:
+                out.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    def work() -> None:
+        try:
+            pending: list[ChunkInput] = []
+            for pf in _read(roots, plan.report):
+                for record in plan.add(pf):
+                    pending.extend(embedding_input(c, record) for c in chunk_article(record, max_tokens=chunk_tokens))
+                    status.chunks_total = status.chunks_done + len(pending) + out.qsize() * EMBED_BATCH
+                while len(pending) >= EMBED_BATCH:
+                    put(pending[:EMBED_BATCH])
+                    del pending[:EMBED_BATCH]
+            plan.finish([p.resolve() for p in roots if p.is_dir()])
+            if pending:
+                put(pending)
+            put(None)
+        except BaseException as exc:  # handed to the consumer, raised there
+            put(exc)
+        finally:
+            plan.catalog.close()  # this thread's own connection
+
+    thread = threading.Thread(target=work, name="ingest-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = out.get()
+            if item is None:
+                break
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=60)
+
+
+def _embed_again(
+    st: Store, plan: _Plan, stored: set[str], legacy: bool, report: IngestReport
+) -> tuple[list[ChunkInput], dict[str, tuple[str, str]]]:
+    """Known chunks to embed again, and the keyword rows to rewrite.
+
+    Embedded again: chunks Chroma lost, chunks without sentence vectors,
+    every chunk of a store of the previous format, and the chunks of an
+    article with a new headline. Rewritten: those, plus every chunk of an
+    article with new metadata (its date is in the keyword index).
+    """
+    catalog = st.catalog
+    listed = catalog.chunk_ids()
+    lost = listed - stored
+    if lost:
+        report.warnings.append(
+            f"{len(lost)} chunks the catalog lists were missing from Chroma at {st.where}; embedded them again"
+        )
+    redo = listed if legacy else lost | catalog.without_sentence_vectors()
+    retitled = {aid for aid, new in plan.relabelled.items() if (old := catalog.article(aid)) and old.title != new.title}
+    inputs, terms = [], {}
+    for aid in sorted({cid.rsplit("-", 1)[0] for cid in redo} | set(plan.relabelled)):
+        record = plan.relabelled.get(aid) or catalog.article(aid)
+        if record is None:
+            continue
+        for c in catalog.chunks_of(aid):
+            if c.id in redo or aid in plan.relabelled:
+                item = embedding_input(c, record)
+                terms[c.id] = item.terms
+                if c.id in redo or aid in retitled:
+                    inputs.append(item)
+    return inputs, terms
 
 
 def _relabel(st: Store, articles: dict[str, ArticleRecord]) -> None:
@@ -234,32 +355,131 @@ def _relabel(st: Store, articles: dict[str, ArticleRecord]) -> None:
             st.collection.update(ids=[c.id for c in chunks], metadatas=[chunk_metadata(c, record) for c in chunks])
 
 
-def _remove_stale(st: Store, report: IngestReport) -> None:
-    """Delete vectors the catalog no longer lists (old versions, killed runs)."""
+def _remove_stale(st: Store, held: set[str], report: IngestReport) -> None:
+    """Delete vectors the catalog no longer lists (old versions, killed runs).
+
+    ``held`` is what Chroma holds: its ids when the ingest began plus those it
+    added (the ingest lock keeps any other writer out).
+    """
     try:
-        stale = st.chroma_ids() - st.catalog.chunk_ids()
+        stale = held - st.catalog.chunk_ids()
         st.delete_vectors(stale)
+        st.catalog.drop_unlisted_sentence_vectors()
     except QAError:  # invisible to queries; the next ingest retries
         report.warnings.append(f"stale vectors may be left in {st.where}; the next ingest removes them")
 
 
-def _embed_and_add(
-    st: Store, todo: list[ChunkRecord], by_article: dict[str, ArticleRecord], progress: Progress | None
-) -> None:
-    if progress:
-        progress("embedding", 0, len(todo))
-    if not todo:
-        return
-    embedder = st.embedder()
-    for i in range(0, len(todo), EMBED_BATCH):
-        batch = todo[i : i + EMBED_BATCH]
-        # text addressed to a model is kept for display but not matched on
-        vectors = embedder.get_text_embedding_batch([withhold_instructions(c.text) for c in batch])
-        st.collection.add(
-            ids=[c.id for c in batch],
+def _embed_and_add(st: Store, todo: list[ChunkInput], status: IngestProgress, progress: Progress | None) -> None:
+    if todo:
+        vectors, sentences = embed_chunks(st, todo)
+        st.collection.upsert(
+            ids=[it.chunk.id for it in todo],
             embeddings=vectors,
-            documents=[c.text for c in batch],
-            metadatas=[chunk_metadata(c, by_article[c.article_id]) for c in batch],
+            documents=[it.chunk.text for it in todo],
+            metadatas=[chunk_metadata(it.chunk, it.article) for it in todo],
         )
-        if progress:
-            progress("embedding", min(i + EMBED_BATCH, len(todo)), len(todo))
+        st.catalog.put_sentence_vectors([(it.chunk.id, pack_vectors(s)) for it, s in zip(todo, sentences)])
+    status.chunks_done += len(todo)
+    status.word_pieces += sum(it.pieces for it in todo)
+    status.articles += len({it.chunk.article_id for it in todo if it.chunk.position == 0})
+    status.chunks_total = max(status.chunks_total, status.chunks_done)
+    if progress:
+        progress(status)
+
+
+def spoken_date(iso: str) -> str:
+    """'2024-09-05' as '5 September 2024' (the words a question uses); '' when unknown."""
+    try:
+        d = date.fromisoformat(iso)
+    except ValueError:
+        return ""
+    return f"{d.day} {d.strftime('%B')} {d.year}"
+
+
+# --- what the model reads ----------------------------------------------------
+HEADLINE_PIECES = 32  # of the model's 256 word pieces, at most this many go to the headline
+
+
+@dataclass(frozen=True)
+class ChunkInput:
+    """A chunk as the model reads it, and as the keyword index holds it."""
+
+    chunk: ChunkRecord
+    article: ArticleRecord | ArticleMeta
+    text: str  # headline, newline, chunk text with instruction-like sentences withheld
+    spans: list[tuple[int, int]]  # each sentence of the chunk text (qa.chunking.sentences), offsets into ``text``
+    terms: tuple[str, str]  # keyword index columns: (headline and date, body) as stemmed terms
+    pieces: int  # word pieces the model reads
+
+
+@lru_cache(maxsize=1)
+def _tokenizer() -> Any:
+    from tokenizers import Tokenizer
+
+    from qa.fast_encoder import MAX_WORD_PIECES, model_path
+
+    tok = Tokenizer.from_file(str(model_path() / "tokenizer.json"))
+    tok.no_padding()
+    tok.enable_truncation(MAX_WORD_PIECES)
+    return tok
+
+
+def embedding_input(chunk: ChunkRecord, article: ArticleRecord | ArticleMeta) -> ChunkInput:
+    """The headline (cut to fit) over the chunk text; sentences addressed to a model are withheld."""
+    from qa.fast_encoder import MAX_WORD_PIECES
+
+    body, spans, pos = "", [], 0
+    for sp in sentences(chunk.text):  # the same text qa.guard.withhold_instructions gives, with offsets
+        body += chunk.text[pos : sp.start]
+        shown = INSTRUCTION_PLACEHOLDER if looks_like_instruction(sp.text) else sp.text
+        spans.append((len(body), len(body) + len(shown)))
+        body += shown
+        pos = sp.end
+    body += chunk.text[pos:]
+    tok = _tokenizer()
+    body_pieces = len(tok.encode(body, add_special_tokens=False).ids)
+    room = min(HEADLINE_PIECES, MAX_WORD_PIECES - 2 - body_pieces)
+    head = tok.encode(article.title, add_special_tokens=False)
+    headline = (
+        article.title if len(head.ids) <= room else article.title[: head.offsets[room - 1][1]] if room > 0 else ""
+    )
+    prefix = f"{headline}\n" if headline else ""
+    terms = (document_terms(f"{article.title} {spoken_date(article.date)}"), document_terms(body))
+    pieces = 2 + min(len(head.ids), max(room, 0)) + body_pieces
+    return ChunkInput(
+        chunk, article, prefix + body, [(s + len(prefix), e + len(prefix)) for s, e in spans], terms, pieces
+    )
+
+
+def embed_chunks(st: Store, items: list[ChunkInput]) -> tuple[list[list[float]], list[np.ndarray]]:
+    """Chunk vectors and, per chunk, one vector per sentence (rows in ``spans`` order)."""
+    texts, spans = [it.text for it in items], [it.spans for it in items]
+    custom = st._embedder  # a llama-index embedding put there on purpose (benchmarks)
+    if custom is not None and type(custom).__name__ != "BundledEmbedding":
+        flat = [t[s:e] for t, sp in zip(texts, spans) for s, e in sp]
+        sent = np.asarray(custom.get_text_embedding_batch(flat) if flat else [], dtype=np.float32)
+        cuts = np.cumsum([len(sp) for sp in spans])[:-1]
+        return custom.get_text_embedding_batch(texts), list(np.split(sent.reshape(-1, 384), cuts))
+    vectors, sentence_vectors = _encode_with_sentences(st.encoder(), texts, spans)
+    return vectors.tolist(), sentence_vectors
+
+
+def _encode_with_sentences(
+    enc: Any, texts: list[str], spans: list[list[tuple[int, int]]], *, batch_size: int = 64
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Chunk vectors, and each sentence embedded on its own (in the same batches).
+
+    The one place to switch to the encoder's ``encode_with_sentences``. Its
+    sentence vectors pooled from the chunk's own forward pass were measured
+    with a stand-in: on the seed gold set they lowered answer accuracy from
+    0.88 to 0.83 (sentence selection is calibrated on standalone vectors).
+    """
+    flat = list(dict.fromkeys(t[s:e] for t, sp in zip(texts, spans) for s, e in sp))
+    vectors = enc.encode(texts + flat, batch_size=batch_size)
+    by_text = dict(zip(flat, vectors[len(texts) :]))
+    dims = vectors.shape[1]
+    sentence_vectors = [
+        np.vstack([by_text[t[s:e]] for s, e in sp]) if sp else np.zeros((0, dims), np.float32)
+        for t, sp in zip(texts, spans)
+    ]
+    return vectors[: len(texts)], sentence_vectors

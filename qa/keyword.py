@@ -1,59 +1,46 @@
-"""The keyword (BM25) side of the index, built from the catalog's chunks.
+"""The keyword (BM25) side of retrieval: a question as an FTS5 query on the catalog.
 
-bm25s with an English stemmer; the index is rebuilt in memory whenever the
-catalog generation changes, so it always holds exactly the catalog's chunks
-(the same set Chroma holds once an ingest has committed). Building it for the
-whole BBC corpus (~10k chunks) takes about a second, far less than embedding.
+The index itself lives in the catalog (``qa.catalog``, SQLite FTS5), written
+in the same transaction as the chunks it indexes, so it always holds exactly
+the committed catalog's chunks. Documents and questions are reduced to the
+same stemmed content terms (``qa.support.content_terms``), so the index also
+gives sentence scoring its term rarity. A question's terms are each quoted
+and joined with OR: nothing a user types is read as FTS5 syntax.
 
-This module scores text; it does not filter by date or fuse with vectors.
+This module builds and runs the query; fusing with vectors is ``qa.retrieve``'s.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from qa.catalog import Catalog, RowFilter
+from qa.support import content_terms
 
-_STOPWORDS = "en"
-
-
-def _stemmer() -> Any:
-    try:
-        import Stemmer
-
-        return Stemmer.Stemmer("english")
-    except ImportError:  # pragma: no cover - PyStemmer is a dependency
-        return None
+# BM25 column weights: the article's headline (and date), the chunk's own text
+CONTEXT_WEIGHT = 1.0
+BODY_WEIGHT = 1.0
 
 
-class KeywordIndex:
-    def __init__(self, ids: list[str], texts: list[str]) -> None:
-        import bm25s
+def document_terms(text: str) -> str:
+    """What the index holds for ``text``: its stemmed content terms, space-separated."""
+    return " ".join(content_terms(text))
 
-        self.ids = ids
-        self._stem = _stemmer()
-        self._bm25: Any = None
-        if ids:
-            tokens = bm25s.tokenize(texts, stopwords=_STOPWORDS, stemmer=self._stem, show_progress=False)
-            self._bm25 = bm25s.BM25()
-            self._bm25.index(tokens, show_progress=False)
 
-    def __len__(self) -> int:
-        return len(self.ids)
+def match_expression(question: str) -> str:
+    """The question's stemmed terms, each quoted, joined with OR ('' when it has none)."""
+    terms = dict.fromkeys(content_terms(question))
+    return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
 
-    def search(self, query: str, *, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
-        """Top ``k`` (chunk id, score) with score > 0, restricted to ``allowed`` ids."""
-        if self._bm25 is None or not query.strip():
-            return []
-        import bm25s
 
-        tokens = bm25s.tokenize([query], stopwords=_STOPWORDS, stemmer=self._stem, show_progress=False)
-        if not tokens.vocab:
-            return []
-        mask = None
-        if allowed is not None:  # filtered out before ranking, so the top k are all allowed
-            import numpy as np
-
-            mask = np.fromiter((cid in allowed for cid in self.ids), dtype=np.float32, count=len(self.ids))
-        docs, scores = self._bm25.retrieve(
-            tokens, k=min(k, len(self.ids)), show_progress=False, n_threads=1, weight_mask=mask
-        )
-        return [(self.ids[int(i)], float(s)) for i, s in zip(docs[0], scores[0]) if s > 0]
+def search(
+    catalog: Catalog,
+    question: str,
+    *,
+    k: int,
+    where: RowFilter | None = None,
+    weights: tuple[float, float] | None = None,
+) -> list[tuple[str, float]]:
+    """Top ``k`` (chunk id, BM25 score), best first, among chunks ``where`` allows."""
+    match = match_expression(question)
+    if not match or k < 1:
+        return []
+    return catalog.keyword(match, k=k, weights=weights or (CONTEXT_WEIGHT, BODY_WEIGHT), where=where or RowFilter())

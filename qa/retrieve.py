@@ -1,10 +1,14 @@
 """Hybrid retrieval: dense (Chroma) and BM25 results fused by reciprocal rank.
 
-Date and source filters are pushed down to Chroma's ``where`` (typed values
-only, never strings spliced into a query) and applied to the keyword side from
-the catalog. Only chunks the committed catalog lists are returned, so a
-half-finished ingest is invisible. Overlapping windows of the same article
-and identical passages are collapsed. ``qa.llama_retriever`` wraps this as a
+Date and source filters are pushed down to Chroma's ``where`` and into the
+keyword index's SQL (typed values only, never strings spliced into a query).
+Only chunks the committed catalog lists are returned, so a half-finished
+ingest is invisible; all catalog reads of one retrieval share one read
+transaction, and only the fused candidates' rows are read. Article-level
+evidence (the best dense and keyword rank of any of an article's chunks)
+is fused with the chunk ranks, so the right window of the right article
+wins. Overlapping windows of the same article and identical passages are
+collapsed. ``qa.llama_retriever`` wraps this as a
 llama-index ``BaseRetriever``; the answer layer calls ``retrieve()`` directly
 so asking a question never pays for importing llama-index. This module ranks
 passages; it does not judge whether they answer.
@@ -16,14 +20,17 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Literal
 
+from qa.catalog import RowFilter
 from qa.errors import UsageError
-from qa.store import Snapshot, Store, chroma_error
+from qa.keyword import search
+from qa.store import Store, chroma_error
 
 Mode = Literal["hybrid", "dense", "keyword"]
 DEFAULT_K = 5
 RRF_K = 60
 MAX_K = 50
 _CANDIDATES = 4  # fetch k * this from each side before fusing and collapsing
+ARTICLE_WEIGHT = 1.0  # article-level rank against chunk-level rank in the fusion
 
 
 @dataclass(frozen=True)
@@ -60,12 +67,8 @@ class Filters:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
-    def allows(self, date_int: int, source: str) -> bool:
-        return (
-            (not self.since or date_int >= self.since)
-            and (not self.until or 0 < date_int <= self.until)
-            and (not self.source or source == self.source)
-        )
+    def rows(self) -> RowFilter:
+        return RowFilter(self.since, self.until, self.source)
 
 
 def parse_date(value: str | date | None, *, name: str) -> int:
@@ -95,13 +98,14 @@ def check_k(k: int) -> int:
     return k
 
 
-def _dense(store: Store, snap: Snapshot, query_vec: list[float], n: int, filters: Filters) -> list[tuple[str, float]]:
-    total = len(snap.chunks)
+def _dense(store: Store, query_vec: list[float], n: int, filters: Filters) -> list[tuple[str, float]]:
+    total = store.catalog.chunk_count()
     if not total:
         return []
     want = min(n, total)
     hits = _query(store, query_vec, want, filters)
-    kept = [(cid, sim) for cid, sim in hits if cid in snap.chunks]  # only what the committed catalog lists
+    listed = store.catalog.listed(cid for cid, _ in hits)  # only what the committed catalog lists
+    kept = [(cid, sim) for cid, sim in hits if cid in listed]
     if len(kept) < want and len(hits) == want:
         # vectors a killed ingest left behind (invisible until the next ingest removes
         # them) took some of the places: ask again for that many more
@@ -111,7 +115,8 @@ def _dense(store: Store, snap: Snapshot, query_vec: list[float], n: int, filters
             raise chroma_error(exc, store.where) from exc
         if extra > 0:
             hits = _query(store, query_vec, want + extra, filters)
-            kept = [(cid, sim) for cid, sim in hits if cid in snap.chunks][:want]
+            listed = store.catalog.listed(cid for cid, _ in hits)
+            kept = [(cid, sim) for cid, sim in hits if cid in listed][:want]
     return kept
 
 
@@ -125,15 +130,23 @@ def _query(store: Store, query_vec: list[float], n: int, filters: Filters) -> li
     return [(cid, 1.0 - float(dist)) for cid, dist in zip(res["ids"][0], res["distances"][0])]
 
 
-def _keyword(snap: Snapshot, query: str, n: int, filters: Filters) -> list[tuple[str, float]]:
-    allowed = None
-    if filters != Filters():
-        allowed = {
-            cid
-            for cid, c in snap.chunks.items()
-            if filters.allows(snap.articles[c.article_id].date_int, snap.articles[c.article_id].source)
-        }
-    return snap.keyword.search(query, k=n, allowed=allowed)
+def _article_of(cid: str) -> str:
+    return cid.rsplit("-", 1)[0]  # chunk ids are "<article id>-<position>"
+
+
+def _fuse(dense: list[tuple[str, float]], keyword: list[tuple[str, float]]) -> dict[str, float]:
+    """Reciprocal-rank fusion of the chunk ranks, plus each chunk's article rank."""
+    fused: dict[str, float] = {}
+    article: dict[str, float] = {}
+    for ranked in (dense, keyword):
+        seen: list[str] = []
+        for rank, (cid, _) in enumerate(ranked):
+            fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
+            aid = _article_of(cid)
+            if aid not in seen:  # an article ranks where its best chunk ranks
+                seen.append(aid)
+                article[aid] = article.get(aid, 0.0) + 1.0 / (RRF_K + len(seen))
+    return {cid: score + ARTICLE_WEIGHT * article[_article_of(cid)] for cid, score in fused.items()}
 
 
 def _overlaps(a: Passage, b: Passage) -> bool:
@@ -155,21 +168,22 @@ def retrieve(
     """Top ``k`` passages for ``question``, best first, near-duplicates collapsed."""
     check_k(k)
     filters = filters or Filters()
-    snap = store.snapshot()
+    store.readable()
     n = k * _CANDIDATES
-    dense: list[tuple[str, float]] = []
+    vec: list[float] | None = None
     if mode in ("hybrid", "dense"):
         vec = query_vector if query_vector is not None else store.embed([question])[0]
-        dense = _dense(store, snap, vec, n, filters)
-    keyword = _keyword(snap, question, n, filters) if mode in ("hybrid", "keyword") else []
-    fused: dict[str, float] = {}
-    for ranked in (dense, keyword):
-        for rank, (cid, _) in enumerate(ranked):
-            fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
+    with store.catalog.reading():  # one generation for every read below
+        dense = _dense(store, vec, n, filters) if vec is not None else []
+        keyword = search(store.catalog, question, k=n, where=filters.rows()) if mode in ("hybrid", "keyword") else []
+        fused = _fuse(dense, keyword)
+        rows = store.catalog.chunk_rows(fused)
     dense_of, keyword_of = dict(dense), dict(keyword)
     chosen: list[Passage] = []
     for cid in sorted(fused, key=lambda c: (-fused[c], c)):
-        c, a = snap.chunks[cid], snap.articles[snap.chunks[cid].article_id]
+        if cid not in rows:  # removed by an ingest that committed between Chroma and the catalog read
+            continue
+        c, a = rows[cid]
         p = Passage(
             cid,
             c.article_id,

@@ -4,37 +4,56 @@ Chroma is either embedded (``PersistentClient`` under ``<store>/chroma``) or a
 server (``HttpClient`` for ``--chroma-url``); everything else is the same code
 path. Each catalog names its own collection, so two stores on one server
 never delete each other's vectors. We always pass our own embeddings: Chroma's
-default embedding function would try to download a model. This module opens
-and locks; ingesting and retrieving live in ``qa.index`` and ``qa.retrieve``.
+default embedding function would try to download a model. A store records
+the embedding precision that built it, and every later ingest and question
+embeds at that precision. Nothing here holds the catalog in memory: rows,
+keyword matches and term counts are read from SQLite per question. This
+module opens and locks; ingesting and retrieving live in ``qa.index`` and
+``qa.retrieve``.
 """
 
 from __future__ import annotations
 
 import fcntl
+import inspect
 import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-from qa.catalog import ArticleMeta, Catalog, ChunkRecord
+from qa.catalog import SCHEMA_VERSION, Catalog
 from qa.errors import StoreError
+
+if TYPE_CHECKING:
+    from qa.support import Idf
 
 DEFAULT_STORE = Path(".qa_store")
 VECTOR_CACHE = 20_000
 DELETE_BATCH = 5_000
+PRECISIONS = ("fp32", "int8")
 
 
-@dataclass(frozen=True)
-class Snapshot:
-    generation: int
-    chunks: dict[str, ChunkRecord]
-    articles: dict[str, ArticleMeta]
-    keyword: Any
-    idf: Any
+def default_precision() -> str:
+    """The CPU's best precision for a new store (fp32 until the encoder offers a choice)."""
+    from qa import fast_encoder
+
+    choose = getattr(fast_encoder, "default_precision", None)
+    return str(choose()) if choose is not None else "fp32"
+
+
+def query_encoder(precision: str) -> Any:
+    """The bundled model at ``precision`` (the one switch when the encoder learns precisions)."""
+    from qa import fast_encoder  # not via llama-index: asking stays light to import
+
+    if "precision" not in inspect.signature(fast_encoder.encoder).parameters:
+        if precision != "fp32":
+            raise StoreError(f"this store was built with {precision} vectors, which this version cannot encode")
+        return fast_encoder.encoder()
+    return fast_encoder.encoder(precision=precision)
 
 
 @dataclass
@@ -43,7 +62,7 @@ class Store:
     chroma_url: str | None
     catalog: Catalog
     collection: Any
-    _snapshot: Snapshot | None = field(default=None, repr=False)
+    requested_precision: str | None = None
     _embedder: Any = field(default=None, repr=False)
     _vectors: dict[str, list[float]] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -53,7 +72,13 @@ class Store:
     def where(self) -> str:
         return self.chroma_url or str(self.path)
 
+    @property
+    def precision(self) -> str:
+        """The embedding precision of this store's vectors: recorded, else asked for, else the CPU's default."""
+        return self.catalog.embed_precision() or self.requested_precision or default_precision()
+
     def embedder(self) -> Any:
+        """A llama-index embedding of the bundled model (for llama-index pipelines and warm-up)."""
         with self._lock:
             if self._embedder is None:
                 from qa.embed import BundledEmbedding
@@ -61,31 +86,28 @@ class Store:
                 self._embedder = BundledEmbedding()
             return self._embedder
 
-    def snapshot(self) -> Snapshot:
-        """The catalog and its keyword index at one generation (rebuilt when it changes)."""
-        from qa.guard import withhold_instructions
-        from qa.keyword import KeywordIndex
+    def encoder(self) -> Any:
+        """The fast encoder at this store's precision."""
+        return query_encoder(self.precision)
+
+    def readable(self) -> None:
+        """Raise a StoreError when this store was written by an older version."""
+        if self.catalog.schema() < SCHEMA_VERSION:
+            raise StoreError(f"the index at {self.where} was built by an older version: run `qa ingest` to update it")
+
+    def idf(self) -> Idf:
+        """Term rarity from the keyword index (looked up per term, inside the caller's read)."""
         from qa.support import Idf
 
-        with self._lock:
-            if self._snapshot is None or self._snapshot.generation != self.catalog.generation():
-                generation, chunks, articles = self.catalog.snapshot()
-                by_id = {c.id: c for c in chunks}
-                texts = [withhold_instructions(c.text) for c in by_id.values()]  # matched on, not shown
-                self._snapshot = Snapshot(
-                    generation, by_id, articles, KeywordIndex(list(by_id), texts), Idf.from_texts(texts)
-                )
-            return self._snapshot
+        return Idf(self.catalog)
 
     def embed(self, texts: list[str]) -> list[list[float]]:
-        """Embeddings for ``texts``, cached per text (questions and sentences repeat)."""
+        """Embeddings for ``texts``, cached per text (questions repeat)."""
         with self._vector_lock:
             found = {t: self._vectors[t] for t in texts if t in self._vectors}
         missing = [t for t in dict.fromkeys(texts) if t not in found]
         if missing:
-            from qa.fast_encoder import encoder  # not via llama-index: asking stays light to import
-
-            fresh = dict(zip(missing, encoder().encode(missing).tolist()))
+            fresh = dict(zip(missing, self.encoder().encode(missing).tolist()))
             found.update(fresh)
             with self._vector_lock:
                 for text, vec in fresh.items():
@@ -163,12 +185,30 @@ def _client(path: Path, chroma_url: str | None) -> Any:
     return chromadb.PersistentClient(path=str(path / "chroma"), settings=settings)
 
 
-def open_store(path: Path | str | None = None, *, chroma_url: str | None = None, create: bool = True) -> Store:
-    """Open (or create) the store. Raises StoreError with a remedy when it can't."""
+def open_store(
+    path: Path | str | None = None,
+    *,
+    chroma_url: str | None = None,
+    create: bool = True,
+    embed_precision: str | None = None,
+) -> Store:
+    """Open (or create) the store. Raises StoreError with a remedy when it can't.
+
+    ``embed_precision`` is an explicit choice (QA_EMBED_PRECISION): a new
+    store is built with it, and a store built with another one is refused.
+    """
     path = Path(path) if path is not None else DEFAULT_STORE
     if not create and not (path / "catalog.sqlite").exists():
         raise StoreError(f"no index at {path}: run `qa ingest`")
+    if embed_precision is not None and embed_precision not in PRECISIONS:
+        raise StoreError(f"embedding precision {embed_precision!r} is not one of {', '.join(PRECISIONS)}")
     catalog = Catalog(path / "catalog.sqlite")
+    recorded = catalog.embed_precision()
+    if embed_precision is not None and recorded is not None and recorded != embed_precision:
+        raise StoreError(
+            f"the index at {chroma_url or path} was built with {recorded} embeddings, not {embed_precision}: "
+            f"unset QA_EMBED_PRECISION (or set it to {recorded}), or ingest into a new store"
+        )
     try:
         client = _client(path, chroma_url)
         collection = client.get_or_create_collection(
@@ -183,4 +223,6 @@ def open_store(path: Path | str | None = None, *, chroma_url: str | None = None,
                 f"Chroma server at {chroma_url} is not reachable ({type(exc).__name__}): start it with `chroma run` or unset QA_CHROMA_URL"
             ) from exc
         raise chroma_error(exc, where) from exc
-    return Store(path=path, chroma_url=chroma_url, catalog=catalog, collection=collection)
+    return Store(
+        path=path, chroma_url=chroma_url, catalog=catalog, collection=collection, requested_precision=embed_precision
+    )

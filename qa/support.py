@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Protocol
 
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at be because been before being below
@@ -117,29 +118,74 @@ _LEADERS = frozenset(
 
 
 # --- scoring ----------------------------------------------------------------
-@dataclass(frozen=True)
-class Idf:
-    """Inverse document frequency over the indexed chunks, by stemmed term."""
+class TermCounts(Protocol):
+    """Document frequencies of stemmed terms over the indexed chunks (the catalog's keyword index)."""
 
-    df: dict[str, int]
-    n_docs: int
+    def doc_freq(self, term: str) -> int: ...
+
+    def has_term_starting(self, prefix: str) -> bool: ...
+
+    def chunk_count(self) -> int: ...
+
+
+class _Counted:
+    """``TermCounts`` over texts held in memory (small sets: tests, a single passage list)."""
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        self.df: dict[str, int] = {}
+        self.n = 0
+        for text in texts:
+            self.n += 1
+            for term in set(content_terms(text)):
+                self.df[term] = self.df.get(term, 0) + 1
+
+    def doc_freq(self, term: str) -> int:
+        return self.df.get(term, 0)
+
+    def has_term_starting(self, prefix: str) -> bool:
+        return any(t.startswith(prefix) for t in self.df)
+
+    def chunk_count(self) -> int:
+        return self.n
+
+
+class Idf:
+    """Inverse document frequency by stemmed term, looked up (and remembered) one term at a time."""
+
+    def __init__(self, counts: TermCounts) -> None:
+        self._counts = counts
+        self.n_docs = counts.chunk_count()
+        self._df: dict[str, int] = {}
+        self._prefix: dict[str, bool] = {}
 
     @classmethod
     def from_texts(cls, texts: Iterable[str]) -> Idf:
-        df: dict[str, int] = {}
-        n = 0
-        for text in texts:
-            n += 1
-            for term in set(content_terms(text)):
-                df[term] = df.get(term, 0) + 1
-        return cls(df, n)
+        return cls(_Counted(texts))
+
+    def df(self, term: str) -> int:
+        if term not in self._df:
+            self._df[term] = self._counts.doc_freq(term)
+        return self._df[term]
+
+    def _starts(self, prefix: str) -> bool:
+        if prefix not in self._prefix:
+            self._prefix[prefix] = self._counts.has_term_starting(prefix)
+        return self._prefix[prefix]
 
     def knows(self, term: str) -> bool:
-        """Whether the indexed text has ``term`` or a close form of it."""
-        return term in self.df or _prefix_match(term, self.df.keys())
+        """Whether the indexed text has ``term`` or a close form of it (as ``_prefix_match`` decides)."""
+        if self.df(term):
+            return True
+        if len(term) < 4 or term[0].isdigit():
+            return False
+        # a known stem that starts this one ("lead" for "leader"), 4+ letters long
+        if any(self.df(term[:n]) for n in range(4, min(len(term), 6))):
+            return True
+        # one that this one starts, or that shares its first 6 letters
+        return self._starts(term[:6] if len(term) >= 6 else term)
 
     def __call__(self, term: str) -> float:
-        return math.log(1 + (self.n_docs + 1) / (self.df.get(term, 0) + 0.5))
+        return math.log(1 + (self.n_docs + 1) / (self.df(term) + 0.5))
 
 
 def coverage(question_terms: list[str], text: str, idf: Idf) -> float:

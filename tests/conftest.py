@@ -8,8 +8,9 @@
   turn from its five topic folders) into a fresh folder.
 - ``chroma_server``: ``chroma run`` on a free loopback port with its data in
   ``tmp_path``; it can be killed and started again on the same data and port.
-- ``index_ids``: the chunk ids held by the catalog, the keyword index and
-  Chroma, which must always agree once an ingest has finished.
+- ``index_ids``: the chunk ids held by the catalog, its keyword index, its
+  sentence vectors and Chroma, which must always agree once an ingest has
+  finished (a keyword row whose chunk is gone shows as ``#<rowid>``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -73,11 +75,14 @@ def bbc_subset(bbc_dir: Path, tmp_path: Path) -> Callable[..., Path]:
 
 
 def _ids(store: Store) -> dict[str, set[str]]:
-    return {
-        "catalog": store.catalog.chunk_ids(),
-        "keyword": set(store.snapshot().keyword.ids),
-        "chroma": store.chroma_ids(),
-    }
+    with sqlite3.connect(store.path / "catalog.sqlite") as conn:
+        keyword = conn.execute(
+            "SELECT coalesce(c.id, '#' || t.rowid) FROM chunk_terms t LEFT JOIN chunks c ON c.rowid = t.rowid"
+        )
+        ids = {"keyword": {r[0] for r in keyword}}
+        ids["sentences"] = {r[0] for r in conn.execute("SELECT chunk_id FROM sentence_vectors")}
+    conn.close()
+    return {"catalog": store.catalog.chunk_ids(), **ids, "chroma": store.chroma_ids()}
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 The server is killed between ingest and ask, and in the middle of an ingest:
 each time the caller gets one line saying what happened, the committed index
 is untouched, and after the server restarts on the same data the next ingest
-completes with catalog, keyword index and Chroma in step.
+completes with catalog, keyword index, sentence vectors and Chroma in step.
 """
 
 from __future__ import annotations
@@ -88,8 +88,8 @@ def test_server_killed_during_ingest_leaves_the_index_as_it_was(
     generation, counts = served.catalog.generation(), served.catalog.counts()
     monkeypatch.setattr(index, "EMBED_BATCH", 2)  # several batches from a few small files
 
-    def kill_after_first_batch(stage: str, done: int, total: int) -> None:
-        if 0 < done < total:
+    def kill_after_first_batch(status: index.IngestProgress) -> None:
+        if status.chunks_done > 0:
             chroma_server.kill()
 
     with pytest.raises(StoreError) as err:
@@ -108,7 +108,7 @@ def test_server_killed_during_ingest_leaves_the_index_as_it_was(
     report = ingest([BULLETINS], store=served)
     assert report.articles_added == 6
     final = index_ids(served)
-    assert final["catalog"] == final["keyword"] == final["chroma"]
+    assert final["catalog"] == final["keyword"] == final["sentences"] == final["chroma"]
     assert leftovers <= final["chroma"]
     assert report.chunks_embedded == len(final["catalog"] - before["catalog"]) - len(leftovers)
 

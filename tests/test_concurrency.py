@@ -34,8 +34,8 @@ State = tuple[dict[str, ChunkRecord], dict[str, ArticleMeta]]
 
 
 def _state(store: Store) -> State:
-    _, chunks, articles = store.catalog.snapshot()
-    return {c.id: c for c in chunks}, articles
+    with store.catalog.reading():
+        return {c.id: c for c in store.catalog.chunks()}, store.catalog.article_meta()
 
 
 def _matches(answer: qa.Answer, state: State) -> bool:

@@ -1,8 +1,9 @@
 """A ``qa ingest`` killed with SIGKILL halfway leaves the previous index working.
 
 The ingest runs as a real subprocess over a copy of the seed index and is
-killed once its progress shows that a batch of vectors reached Chroma, so the
-kill lands between "vectors added" and "catalog committed". Then the seed
+killed once its progress shows that a batch of vectors reached Chroma and the
+catalog's sentence vectors, so the kill lands between "vectors added" and
+"catalog committed". Then the seed
 still answers, the leftover vectors are invisible, and the next ingest
 completes, reusing them, with no chunk duplicated or orphaned.
 """
@@ -77,6 +78,9 @@ def test_killed_ingest_keeps_the_previous_answers_and_the_next_ingest_completes(
     leftovers = ids["chroma"] - ids["catalog"]
     assert ids["keyword"] == seed_chunks and seed_chunks <= ids["chroma"]
     assert leftovers, "the kill should land after vectors were stored"
+    # a chunk whose sentence vectors were stored too is whole; one the kill cut in between is embedded again
+    whole = leftovers & ids["sentences"]
+    assert whole
 
     answer = qa.ask(QUESTION, store=store, mode="extractive")
     assert "Ghafari" in answer.text
@@ -86,9 +90,9 @@ def test_killed_ingest_keeps_the_previous_answers_and_the_next_ingest_completes(
     unique = {a.id for f in subset.glob("*/*.txt") for a in parse_file(f).articles}  # the BBC set repeats a few
     assert (report.articles_added, report.files_read, report.files_skipped) == (len(unique), CRASH_FILES, 0)
     ids = index_ids(store)
-    assert ids["catalog"] == ids["keyword"] == ids["chroma"]
+    assert ids["catalog"] == ids["keyword"] == ids["sentences"] == ids["chroma"]
     assert store.collection.count() == len(ids["catalog"])  # nothing stored twice
     new = ids["catalog"] - seed_chunks
     assert leftovers <= new
-    assert report.chunks_embedded == len(new) - len(leftovers)  # the killed run's vectors were reused
+    assert report.chunks_embedded == len(new) - len(whole)  # the killed run's vectors were reused
     assert "Ghafari" in qa.ask(QUESTION, store=store, mode="extractive").text

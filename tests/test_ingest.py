@@ -1,7 +1,8 @@
 """Incremental ingest with the real model and an embedded Chroma in tmp_path.
 
 Each test starts from a private copy of the seed index and checks, after every
-ingest, that the catalog, the keyword index and Chroma hold the same chunks.
+ingest, that the catalog, its keyword index, its sentence vectors and Chroma
+hold the same chunks.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ IdSets = Callable[[Store], dict[str, set[str]]]
 
 def assert_in_step(store: Store, index_ids: IdSets) -> set[str]:
     ids = index_ids(store)
-    assert ids["catalog"] == ids["keyword"] == ids["chroma"]
+    assert ids["catalog"] == ids["keyword"] == ids["sentences"] == ids["chroma"]
     return ids["catalog"]
 
 
