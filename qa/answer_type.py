@@ -116,6 +116,8 @@ def new_facts(sentence: str, question: str, kind: str | None) -> set[str]:
         return _not_asked(found, q)
     if kind == "work":
         return _not_asked(_entity_texts(sentence, kind) | {m.group(1) for m in _TITLED.finditer(sentence)}, q)
+    if kind in ("org", "venue", "thing"):  # the small model misses some names ("Def Jam"): runs of capitals back it up
+        return _not_asked(_entity_texts(sentence, kind) | {n for n in names(sentence[1:]) if not _calendar_run(n)}, q)
     if kind in LABELS:
         return _not_asked(_entity_texts(sentence, kind), q)
     return set()
@@ -158,6 +160,10 @@ def _same_word(a: str, b: str) -> bool:
     return a == b or (min(len(a), len(b)) >= 4 and (a.startswith(b) or b.startswith(a)))
 
 
+def _calendar_run(run: str) -> bool:
+    return any(w.lower() in MONTHS or w.lower() in WEEKDAYS for w in run.split())
+
+
 def _not_calendar(word: str) -> bool:
     return word.lower() not in STOPWORDS and word.lower() not in MONTHS and word.lower() not in WEEKDAYS
 
@@ -182,6 +188,10 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     (
+        "number",  # "Where were interest rates held?" asks for a level, not a place
+        re.compile(r"\bwhere (?:were|was|are|is|will|did|have|has)\s+(?:[\w'-]+\s+){0,4}?(?:rates?|prices?|shares?|index|level|inflation|unemployment)\b", re.I),
+    ),
+    (
         "measure",
         re.compile(
             r"\bhow (?:fast|quickly|high|far|tall|heavy|long did it take)\b|\bwhat (?:height|distance|speed|weight|time did)\b|\bin what time\b",
@@ -191,7 +201,7 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "number",
         re.compile(
-            r"\bhow (many|much|large|big)\b|\bwhat (number|percentage|share|proportion|figure|toll)\b|\bnumber of\b|\btoll\b|\bwhat figures?\b|\bhow many\b",
+            r"\bhow (many|much|large|big|old)\b|\bwhat (number|percentage|share|proportion|figure|toll)\b|\bnumber of\b|\btoll\b|\bwhat figures?\b|\bhow many\b",
             re.I,
         ),
     ),

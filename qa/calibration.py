@@ -32,7 +32,7 @@ class Calibration:
     semantic_weight: float = 0.5  # score = w * embedding similarity + (1 - w) * term coverage
     context_weight: float = 0.25  # share of a sentence's coverage inherited from its passage
     focus_min: float = 0.01  # share of the question's focus words the answer must hold (lexically)...
-    focus_semantic: float = 0.45  # ...unless the answer is this close in meaning to the question
+    focus_semantic: float = 0.6  # ...unless the answer is this close in meaning to the question
 
     @classmethod
     def from_dict(cls, values: dict[str, object]) -> Calibration:

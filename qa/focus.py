@@ -24,6 +24,7 @@ _OPENERS = frozenset(
 )
 # adjectives of nationality: an article about a "Kenyan athlete" need not say "Kenyan"
 _DEMONYM = re.compile(r"(?:ish|ian|ese|ean|ch|i)$|^(?:African|American|Mexican|Kenyan|Korean|Cuban|Moroccan|Welsh|Scots|Greek|Thai|Swiss|Dutch)$")
+_ATTRIBUTION = re.compile(r",?\s*\b(?:according to|said|says|reported by|in the view of)\s+(?:[A-Z][\w'’.-]*\s*)+", re.U)
 _THIS_YEAR = re.compile(r"\b(?:this|next|last) (?:year|season)\b|\byear to\b", re.I)
 _CALENDAR = frozenset(MONTHS + WEEKDAYS)
 _GENERIC = frozenset({"mr", "mrs", "ms", "dr", "sir", "lord", "lady", "st", "the", "of", "and", "uk", "us"})
@@ -39,6 +40,7 @@ class Qualifier:
 def qualifiers(question: str) -> list[Qualifier]:
     """Years and capitalised names in ``question`` (not a sentence's opening word, not nationality adjectives)."""
     out = [Qualifier(m.group(), (m.group(),), year=True) for m in _YEAR.finditer(question)]
+    question = _ATTRIBUTION.sub("", question)  # "according to Sophos" names a source, not what is asked about
     group: list[str] = []
     tokens = list(_TOKEN.finditer(question))
     for i, m in enumerate([*tokens, None]):
@@ -102,6 +104,19 @@ def focus_terms(question: str, quals: list[Qualifier], *, drop: str | None = Non
     dropped = set(content_terms(drop)) if drop else set()
     noise = {"name", "call", "happen", "mention", "bulletin", "articl", "accord", "describ", "tell", "go", "get"}
     return [t for t in content_terms(question) if t not in named and t not in dropped and t not in noise]
+
+
+def fact_terms(focus: list[str], lede: str | None) -> list[str]:
+    """The focus words the article's opening does not already hold: what the question adds to the story.
+
+    "How much will Hoddle be paid as Wolves manager?" against the lede "Hoddle has been
+    appointed manager of Wolves" leaves "paid": the answer must hold that, not "manager".
+    """
+    if not lede:
+        return focus
+    opening = set(content_terms(lede))
+    rest = [t for t in focus if not (t in opening or any(_same(t, f) for f in opening if len(f) >= 3))]
+    return rest or focus
 
 
 def focus_coverage(terms: list[str], text: str, idf: Idf | None) -> float:

@@ -139,6 +139,8 @@ def standalone_question(question: str, history: list[dict[str, str]], *, client:
                 return rewritten
         except LLMError:
             pass
-    resolved = resolve(question, history) or question
-    terms = [t for t in context_terms(history) if t.lower() not in resolved.lower()]
-    return f"{resolved} ({', '.join(terms)})" if terms else resolved
+    resolved = resolve(question, history)
+    if resolved is not None:  # the pronoun now names the subject: other names would pull in other answers
+        return resolved
+    terms = context_terms(history)
+    return f"{question} ({', '.join(terms)})" if terms else question
