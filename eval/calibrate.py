@@ -151,15 +151,28 @@ def objective(f: dict[str, float]) -> float:
     )
 
 
+def _holds(prepared: list[Prepared], cal: Any, floor: dict[str, dict[str, float]]) -> tuple[float, bool]:
+    """The objective over all dev items, and whether no gold set loses facts or refuses more answerable ones."""
+    groups = {g: figures([p for p in prepared if p.gold == g], cal) for g in floor}
+    ok = all(
+        groups[g]["facts"] >= floor[g]["facts"] and groups[g]["answerable_refused"] <= floor[g]["answerable_refused"]
+        for g in floor
+    )
+    return objective(figures(prepared, cal)), ok
+
+
 def search(prepared: list[Prepared], start: Any, *, say: Any) -> Any:
+    """Coordinate search; a value is kept only if it raises the objective without any gold set losing facts
+    or refusing more answerable questions (the seed set's gates must keep holding)."""
+    floor = {g: figures([p for p in prepared if p.gold == g], start) for g in sorted({p.gold for p in prepared})}
     best, best_score = start, objective(figures(prepared, start))
     for _ in range(PASSES):
         improved = False
         for name, values in GRID.items():
             for value in sorted(set(values) | {getattr(best, name)}):
                 trial = replace(best, **{name: value})
-                score = objective(figures(prepared, trial))
-                if score > best_score + 1e-9:
+                score, ok = _holds(prepared, trial, floor)
+                if ok and score > best_score + 1e-9:
                     best, best_score, improved = trial, score, True
                     say(f"  {name} = {value}: objective {score:.4f}")
         if not improved:

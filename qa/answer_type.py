@@ -73,9 +73,14 @@ _DURATION = re.compile(
     r"forty|fifty|several|few|many)[\s-]+(?:and a half[\s-]+)?(?:" + _UNITS + r")\b",
     re.I,
 )
-_MEASURE = re.compile(r"\b\d[\d.,:]*\s?(?:m|km|cm|kg|g|mph|km/h|metres?|meters?|miles?|feet|ft|seconds?|secs?|minutes?|mins?|hours?|%|per ?cent)\b", re.I)
+_MEASURE = re.compile(
+    r"\b\d[\d.,:]*\s?(?:m|km|cm|kg|g|mph|km/h|metres?|meters?|miles?|feet|ft|seconds?|secs?|minutes?|mins?|hours?|%|per ?cent)\b",
+    re.I,
+)
 _TITLED = re.compile(
-    r"\b(?:" + _WORKS + r")\s+(?:called\s+|entitled\s+|titled\s+)?['‘\"“]?([A-Z][\w'’:-]*(?:\s+(?:[A-Z][\w'’:-]*|of|the|and|in|a|to))*)"
+    r"\b(?:"
+    + _WORKS
+    + r")\s+(?:called\s+|entitled\s+|titled\s+)?['‘\"“]?([A-Z][\w'’:-]*(?:\s+(?:[A-Z][\w'’:-]*|of|the|and|in|a|to))*)"
 )
 _CAUSE = re.compile(
     r"\b(?:died|dies|dying|death)\s+(?:\w+\s+){0,3}?(?:of|from|after|following)\b|\bcause of (?:his|her|the|their) death\b|"
@@ -177,7 +182,10 @@ def _which(nouns: str) -> re.Pattern[str]:
 
 
 _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("cause", re.compile(r"\b(?:die|died) (?:of|from)\b|\bcause of (?:his|her|the|their)? ?death\b|\bwhat killed\b", re.I)),
+    (
+        "cause",
+        re.compile(r"\b(?:die|died) (?:of|from)\b|\bcause of (?:his|her|the|their)? ?death\b|\bwhat killed\b", re.I),
+    ),
     ("duration", re.compile(r"\bhow long\b|\bfor how many (?:years|months|weeks|days|hours)\b", re.I)),
     (
         "money",
@@ -189,7 +197,10 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ),
     (
         "number",  # "Where were interest rates held?" asks for a level, not a place
-        re.compile(r"\bwhere (?:were|was|are|is|will|did|have|has)\s+(?:[\w'-]+\s+){0,4}?(?:rates?|prices?|shares?|index|level|inflation|unemployment)\b", re.I),
+        re.compile(
+            r"\bwhere (?:were|was|are|is|will|did|have|has)\s+(?:[\w'-]+\s+){0,4}?(?:rates?|prices?|shares?|index|level|inflation|unemployment)\b",
+            re.I,
+        ),
     ),
     (
         "measure",
@@ -218,7 +229,12 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     ("people", re.compile(r"\bwhom\b|" + _WHICH.format(_PEOPLE), re.I)),
-    ("person", re.compile(r"^\W*(?:and\s+|so\s+|but\s+)?who\b|\bwhose\b|\bby whom\b|\bwho\s+(?:is|was|were|will|has|had|did)\b", re.I)),
+    (
+        "person",
+        re.compile(
+            r"^\W*(?:and\s+|so\s+|but\s+)?who\b|\bwhose\b|\bby whom\b|\bwho\s+(?:is|was|were|will|has|had|did)\b", re.I
+        ),
+    ),
     ("venue", _which(_VENUES)),
     ("org", _which(_ORGS)),
     (

@@ -43,7 +43,9 @@ class Calibration:
         try:
             return cls(**{k: float(v) for k, v in values.items()})  # type: ignore[arg-type]
         except (TypeError, ValueError) as exc:
-            raise QAError(f"calibration values must be numbers ({exc}): regenerate the file with `qa calibrate`") from exc
+            raise QAError(
+                f"calibration values must be numbers ({exc}): regenerate the file with `qa calibrate`"
+            ) from exc
 
     def to_dict(self) -> dict[str, float]:
         return {f.name: getattr(self, f.name) for f in fields(self)}

@@ -233,7 +233,11 @@ def select(
     beside = kind in ("person", "people", "org") and any(named_in(q, best.text) for q in quals if not q.year)
     # a typed question asks for one fact: the words the lede already holds are the story, not the fact
     wanted_facts = fact_terms(focus, _lede(best, cands)) if kind else focus
-    if not beside and focus_coverage(wanted_facts, best.text, idf) < cal.focus_min and best.semantic < cal.focus_semantic:
+    if (
+        not beside
+        and focus_coverage(wanted_facts, best.text, idf) < cal.focus_min
+        and best.semantic < cal.focus_semantic
+    ):
         return Selection([], True, "the closest sentence is about the topic, not the fact asked")
     chosen = [best]
     covered = set(content_terms(best.text))
@@ -293,7 +297,11 @@ def _conflicting(
     def about(c: Candidate) -> frozenset[str]:
         prev = _neighbour(c, pool, after=False)
         return figures.subject(
-            c.text, quals, context=context.get(c.article_id, c.text), previous=prev.text if prev else None, entities=named
+            c.text,
+            quals,
+            context=context.get(c.article_id, c.text),
+            previous=prev.text if prev else None,
+            entities=named,
         )
 
     facts = {c: {re.sub(r"[^\d.]", "", f) or f for f in new_facts(c.text, asked, kind)} for c in chosen}
@@ -322,7 +330,11 @@ _PRONOUN = re.compile(r"\b(?:he|him|his|she|her|it|its|they|them|their)\b", re.I
 def _needs_conversation(question: str) -> bool:
     """A pronoun with nothing named before it to stand for ("Which court did he go to?")."""
     m = _PRONOUN.search(question)
-    if m is None or len(question[: m.start()].split()) > 6 or re.match(r"it (?:is|was)?\s*(?:true|possible|likely|clear)\b", question[m.start() :], re.I):
+    if (
+        m is None
+        or len(question[: m.start()].split()) > 6
+        or re.match(r"it (?:is|was)?\s*(?:true|possible|likely|clear)\b", question[m.start() :], re.I)
+    ):
         return False  # "..., and how rare was it?" refers back within the question
     return not re.search(r"\b[A-Z][\w'’-]*", question[: m.start()][1:])
 

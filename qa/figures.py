@@ -18,7 +18,9 @@ from qa.focus import Qualifier, named_in
 from qa.support import MONTHS, content_terms
 
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
-_PRONOUN_LED = re.compile(r"\W*(?:It|Its|They|Their|He|His|She|Her|The (?:firm|company|group|club|bank|airline|team|side|carmaker|retailer))\b")
+_PRONOUN_LED = re.compile(
+    r"\W*(?:It|Its|They|Their|He|His|She|Her|The (?:firm|company|group|club|bank|airline|team|side|carmaker|retailer))\b"
+)
 _SUBJECT_LABELS = ("ORG", "GPE", "PERSON", "NORP")
 
 
@@ -58,7 +60,9 @@ def same_measure(a: str, b: str, focus: Sequence[str]) -> bool:
 
 
 def _has(term: str, found: set[str]) -> bool:
-    return term in found or any(len(f) >= 4 and len(term) >= 4 and (f.startswith(term) or term.startswith(f)) for f in found)
+    return term in found or any(
+        len(f) >= 4 and len(term) >= 4 and (f.startswith(term) or term.startswith(f)) for f in found
+    )
 
 
 def differ(a: set[str], b: set[str]) -> bool:

@@ -23,8 +23,12 @@ _OPENERS = frozenset(
     "will would should in on at for of to by from the a an i".split()
 )
 # adjectives of nationality: an article about a "Kenyan athlete" need not say "Kenyan"
-_DEMONYM = re.compile(r"(?:ish|ian|ese|ean|ch|i)$|^(?:African|American|Mexican|Kenyan|Korean|Cuban|Moroccan|Welsh|Scots|Greek|Thai|Swiss|Dutch)$")
-_ATTRIBUTION = re.compile(r",?\s*\b(?:according to|said|says|reported by|in the view of)\s+(?:[A-Z][\w'’.-]*\s*)+", re.U)
+_DEMONYM = re.compile(
+    r"(?:ish|ian|ese|ean|ch|i)$|^(?:African|American|Mexican|Kenyan|Korean|Cuban|Moroccan|Welsh|Scots|Greek|Thai|Swiss|Dutch)$"
+)
+_ATTRIBUTION = re.compile(
+    r",?\s*\b(?:according to|said|says|reported by|in the view of)\s+(?:[A-Z][\w'’.-]*\s*)+", re.U
+)
 _THIS_YEAR = re.compile(r"\b(?:this|next|last) (?:year|season)\b|\byear to\b", re.I)
 _CALENDAR = frozenset(MONTHS + WEEKDAYS)
 _GENERIC = frozenset({"mr", "mrs", "ms", "dr", "sir", "lord", "lady", "st", "the", "of", "and", "uk", "us"})
@@ -63,7 +67,7 @@ def qualifiers(question: str) -> list[Qualifier]:
 
 
 def _bare(token: str) -> str:
-    """"Kenya's" -> "Kenya", "NRF-related" -> "NRF"."""
+    """ "Kenya's" -> "Kenya", "NRF-related" -> "NRF"."""
     token = token.removesuffix("'s").removesuffix("’s").rstrip(".")
     head, _, tail = token.partition("-")
     return head if tail and tail.islower() and head[:1].isupper() else token
@@ -80,7 +84,7 @@ def met(q: Qualifier, sentence: str, context: str) -> bool:
 
 
 def _initials(text: str) -> set[str]:
-    """"United Nations" -> "un", "Mittal Steel Company" -> "msc": what an acronym in the question may stand for."""
+    """ "United Nations" -> "un", "Mittal Steel Company" -> "msc": what an acronym in the question may stand for."""
     out = set()
     for run in re.findall(r"(?:[A-Z][a-z]+\s+(?:(?:of|the|and|for)\s+)?)+[A-Z][a-z]+", text):
         out.add("".join(w[0] for w in run.split() if w[0].isupper()).lower())
@@ -133,4 +137,3 @@ def focus_coverage(terms: list[str], text: str, idf: Idf | None) -> float:
 
     total = sum(weight(t) for t in set(terms))
     return sum(weight(t) for t in set(terms) if hit(t)) / total if total else 1.0
-

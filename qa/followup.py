@@ -30,7 +30,9 @@ _REFERRING = re.compile(
 _ACRONYM = re.compile(r"\b[A-Z]{2,}(?:-[A-Z]+)?\b")
 _THING_NOUNS = "company|firm|bank|club|group|airline|carmaker|team|side|band|network|channel|government|party|organisation|organization|retailer|studio|film|show|album|country|city"
 _PRONOUN = re.compile(
-    r"\b(?P<person>he|him|his|she|her)\b|\b(?P<thing>it|its)\b|\b(?P<plural>they|them|their)\b|\b(?P<noun>the (?:" + _THING_NOUNS + r"))\b",
+    r"\b(?P<person>he|him|his|she|her)\b|\b(?P<thing>it|its)\b|\b(?P<plural>they|them|their)\b|\b(?P<noun>the (?:"
+    + _THING_NOUNS
+    + r"))\b",
     re.I,
 )
 # the labels a pronoun can stand for, preferred first (NAME: capitalised words spaCy did not tag)
@@ -119,7 +121,7 @@ def _fits(name: str, label: str, wanted: tuple[str, ...]) -> bool:
 def _owns(question: str, end: int) -> bool:
     """'her' before a noun ("her coach") is possessive; before a verb or the end it is not."""
     nxt = re.match(r"\s+([a-z]+)", question[end:])
-    return bool(nxt) and nxt.group(1) not in ("in", "at", "on", "to", "for", "with", "from", "by", "and", "or")
+    return nxt is not None and nxt.group(1) not in ("in", "at", "on", "to", "for", "with", "from", "by", "and", "or")
 
 
 def standalone_question(question: str, history: list[dict[str, str]], *, client: LLMClient | None = None) -> str:

@@ -31,8 +31,12 @@ SAVOY_MANAGER = (
     "He also has substantial stakes in Fairmont Hotels & Resorts, which will manage the Savoy and "
     "Simpson's in the Strand, and Four Seasons."
 )
-DAIMLER = "The German-US carmaker saw fourth quarter operating profits fall to 785m euros ($1bn) from 2.4bn euros in 2003."
-MERCEDES = "Mercedes-Benz's woes - its profits slid to just 20m euros - obscured a strong performance from the Chrysler group."
+DAIMLER = (
+    "The German-US carmaker saw fourth quarter operating profits fall to 785m euros ($1bn) from 2.4bn euros in 2003."
+)
+MERCEDES = (
+    "Mercedes-Benz's woes - its profits slid to just 20m euros - obscured a strong performance from the Chrysler group."
+)
 REDDY = "The firm said its profits were 40m rupees ($915,000; £486,000) for the three months to December."
 
 
@@ -69,7 +73,9 @@ def test_a_sum_in_pounds_is_a_money_answer_and_a_count_is_not() -> None:
 
 
 def test_a_six_month_ban_is_a_duration() -> None:
-    found = new_facts("Alyona Bondarenko was given a six-month ban after the test.", "How long was she banned?", "duration")
+    found = new_facts(
+        "Alyona Bondarenko was given a six-month ban after the test.", "How long was she banned?", "duration"
+    )
     assert found
 
 
@@ -123,9 +129,9 @@ def test_a_sentence_opening_with_its_takes_the_subject_of_the_sentence_before() 
         return [e.text for e in entities(text, ("ORG", "GPE", "PERSON", "NORP"))]
 
     reddy = "Dr Reddy's has built its reputation on producing generic versions of big-name products."
-    assert figures.subject("Its profits fell 8%.", quals, context=REDDY, previous=reddy, entities=orgs) == figures.subject(
-        reddy, quals, context=REDDY, previous=None, entities=orgs
-    )
+    assert figures.subject(
+        "Its profits fell 8%.", quals, context=REDDY, previous=reddy, entities=orgs
+    ) == figures.subject(reddy, quals, context=REDDY, previous=None, entities=orgs)
 
 
 def test_periods_clash_only_when_both_sentences_name_different_years() -> None:
@@ -173,7 +179,10 @@ def test_entities_come_from_the_small_english_model() -> None:
         (
             [
                 {"role": "user", "content": "What is Yukos suing Gazprom for?"},
-                {"role": "assistant", "content": "Yukos has filed a lawsuit against Gazprom over the auction of its main unit."},
+                {
+                    "role": "assistant",
+                    "content": "Yukos has filed a lawsuit against Gazprom over the auction of its main unit.",
+                },
             ],
             "In which city did it file the suit?",
             "In which city did Yukos file the suit?",
@@ -181,7 +190,10 @@ def test_entities_come_from_the_small_english_model() -> None:
         (
             [
                 {"role": "user", "content": "Which firm will manage the Savoy?"},
-                {"role": "assistant", "content": "Fairmont Hotels & Resorts will manage the Savoy, Prince Alwaleed bin Talal said."},
+                {
+                    "role": "assistant",
+                    "content": "Fairmont Hotels & Resorts will manage the Savoy, Prince Alwaleed bin Talal said.",
+                },
                 {"role": "user", "content": "Who bought the hotel?"},
                 {"role": "assistant", "content": "Prince Alwaleed bin Talal and a unit of HBOS bank bought it."},
             ],
@@ -247,3 +259,17 @@ def test_profit_question_does_not_claim_a_conflict_between_different_subjects(bb
     assert not a.refused, a.notices
     assert "785m" in a.text
     assert not a.text.startswith("The sources give different figures")
+
+
+def test_question_that_needs_no_entity_type_never_loads_spacy(seed_index: Path) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, qa; from qa.store import open_store;"
+        f"a = qa.ask('Why did the Taliban boycott the second UN meeting in Doha?', store=open_store({str(seed_index)!r}),"
+        " mode='extractive');"
+        "print(a.refused, 'spacy' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert done.stdout.split()[-2:] == ["False", "False"], done.stdout + done.stderr
