@@ -1,9 +1,15 @@
 """What kind of answer a question asks for, and whether a sentence gives it.
 
-"How many ...?" wants a number, "When ...?" a date, "Who ...?" a person,
-"What is the name of ...?" a person's name, "Where ...?" a place. A sentence
-answers only if it holds such a fact that the question does not already give:
-"executions in August" does not answer "When did the August report come out?".
+"How many ...?" wants a number, "How much did it cost?" a sum of money,
+"When ...?" a date, "How long ...?" a duration, "Who/whom ...?" a person,
+"Which firm ...?" an organisation, "Where/which venue ...?" a place, "Which
+film ...?" a title, "What did X die of?" a cause. A sentence answers only if
+it holds such a fact that the question does not already give: "executions in
+August" does not answer "When did the August report come out?".
+
+Names, places, sums and durations come from spaCy's entities (``qa.entities``,
+loaded only for questions of those kinds); dates, times and plain counts keep
+the regular expressions of ``qa.support``, which also back up the entities.
 This module classifies; scoring sentences is ``qa.support``'s job.
 """
 
@@ -12,6 +18,40 @@ from __future__ import annotations
 import re
 
 from qa.support import DATE, MONTHS, NUMBER_WORDS, STOPWORDS, WEEKDAYS, names, numbers, words
+
+NUMERIC = frozenset({"number", "money", "measure"})
+# the entity labels (OntoNotes, as spaCy tags them) that can answer each kind
+LABELS: dict[str, frozenset[str]] = {
+    "number": frozenset({"CARDINAL", "MONEY", "PERCENT", "QUANTITY"}),
+    "money": frozenset({"MONEY"}),
+    "measure": frozenset({"QUANTITY", "TIME", "CARDINAL", "PERCENT"}),
+    "duration": frozenset({"DATE", "TIME"}),
+    "person": frozenset({"PERSON", "ORG", "NORP"}),
+    "people": frozenset({"PERSON"}),
+    "org": frozenset({"ORG", "GPE", "NORP"}),
+    "place": frozenset({"GPE", "LOC", "FAC"}),
+    "venue": frozenset({"GPE", "LOC", "FAC", "ORG"}),
+    "work": frozenset({"WORK_OF_ART", "ORG", "PRODUCT", "EVENT", "PERSON"}),
+    "thing": frozenset({"EVENT", "ORG", "GPE", "LOC", "FAC", "WORK_OF_ART", "PRODUCT", "PERSON", "NORP", "LAW"}),
+}
+
+_PEOPLE = (
+    "person|people|official|leader|minister|commander|individual|player|players|actor|actress|designer|director|"
+    "manager|coach|singer|star|chief|boss|president|executive|footballer|athlete|politician|mp|candidate|judge|"
+    "writer|author|presenter|winner|man|woman|driver|artist|rapper|musician|comedian|striker|captain|chairman|"
+    "spokesman|secretary|chancellor|premier|rival|opponent|referee|founder|owner|boxer|golfer|runner|skier"
+)
+_ORGS = "firm|company|companies|club|clubs|team|teams|band|bank|group|airline|carmaker|side|newspaper|broadcaster|network|channel|university|school|college|party|label|studio|retailer|operator|brand|agency|organisation|organization|union|regulator|store|chain"
+_PLACES = "city|country|countries|province|provinces|town|place|region|state|nation|capital|county|area"
+_VENUES = "venue|constituency|stadium|ground|arena|course|circuit|hospital|prison|court|theatre|hotel|seat"
+_WORKS = "film|films|movie|album|song|single|book|novel|show|play|programme|program|series|game|musical|drama|sitcom|soap|title|award|prize|category|magazine"
+_THINGS = "match|race|tournament|event|final|competition|contest|championship|cup|trophy|festival|ceremony|console|product|phone|device|model|system|software|deal|law|bill"
+_WHICH = r"\b(?:which|what)\s+(?:[a-z-]+\s+){{0,2}}?({})\b"
+_MONEY_WORDS = (
+    r"pa(?:y|id)|cost|price|worth|salary|fee|earn|spen[dt]|profit|revenue|turnover|sales|sold|sell|bought|buy|fine|"
+    r"penalt|compensation|damages|budget|fund|loss|debt|invest|bid|offer|raise|gross|take|took|make|made|tax|charge|"
+    r"award|prize|bonus|wage|income|money|cash|£|\$|€"
+)
 
 _TIME = re.compile(r"\b\d{1,2}(?::\d{2})?\s?(?:am|pm|a\.m\.|p\.m\.)|\b(?:noon|midnight|o'clock)\b", re.I)
 _ORG = re.compile(
@@ -23,37 +63,96 @@ _LOCATIVE = re.compile(
     r"(?:hospital|prison|camp|base|border|capital|office|headquarters|area|district|village|city|province|region|embassy|airport)s?\b"
 )
 _CAPITALISED = re.compile(r"\b[A-Z][A-Za-z]+(?:-[A-Z]+)?\b")
+_MONEY = re.compile(
+    r"[£$€]\s?\d[\d,.]*\s?(?:m|bn|k|million|billion|trillion)?\b|\b\d[\d,.]*\s?(?:m|bn)?\s?(?:pounds|dollars|euros|yen)\b",
+    re.I,
+)
+_UNITS = r"years?|months?|weeks?|days?|hours?|minutes?|seconds?|decades?|centur(?:y|ies)|nights?|seasons?"
+_DURATION = re.compile(
+    r"\b(?:\d[\d.]*|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
+    r"forty|fifty|several|few|many)[\s-]+(?:and a half[\s-]+)?(?:" + _UNITS + r")\b",
+    re.I,
+)
+_MEASURE = re.compile(
+    r"\b\d[\d.,:]*\s?(?:m|km|cm|kg|g|mph|km/h|metres?|meters?|miles?|feet|ft|seconds?|secs?|minutes?|mins?|hours?|%|per ?cent)\b",
+    re.I,
+)
+_TITLED = re.compile(
+    r"\b(?:"
+    + _WORKS
+    + r")\s+(?:called\s+|entitled\s+|titled\s+)?['‘\"“]?([A-Z][\w'’:-]*(?:\s+(?:[A-Z][\w'’:-]*|of|the|and|in|a|to))*)"
+)
+_CAUSE = re.compile(
+    r"\b(?:died|dies|dying|death)\s+(?:\w+\s+){0,3}?(?:of|from|after|following)\b|\bcause of (?:his|her|the|their) death\b|"
+    r"\b(?:cancer|heart attack|heart failure|stroke|illness|disease|pneumonia|complications|overdose|leukaemia|tumour)\b",
+    re.I,
+)
 
 
 def new_facts(sentence: str, question: str, kind: str | None) -> set[str]:
     """Tokens of the answer type in ``sentence`` that the question does not already give."""
     q = question.lower()
-    if kind == "number":
-        found = numbers(sentence) | {w for w in words(DATE.sub(" ", sentence)) if w in NUMBER_WORDS}
-        return {n for n in found if not re.search(r"\b" + re.escape(n) + r"\b", normalize_number_text(q))}
+    if kind in NUMERIC:
+        found = _entity_texts(sentence, kind)
+        if kind == "money":
+            found |= {m.group() for m in _MONEY.finditer(sentence)}
+        else:
+            found |= numbers(sentence) | {w for w in words(DATE.sub(" ", sentence)) if w in NUMBER_WORDS}
+            if kind == "measure":
+                found |= {m.group() for m in _MEASURE.finditer(sentence)}
+        qn = normalize_number_text(q)
+        return {n for n in found if not _figure_given(n, qn)}
     if kind == "date":
         found = {m.group() for m in DATE.finditer(sentence)}
         asks_year = bool(re.search(r"\b(which|what) year\b", q))
         return {d for d in found if _new_date_parts(d, q, asks_year=asks_year)}
+    if kind == "duration":
+        found = {m.group() for m in _DURATION.finditer(sentence)}
+        found |= {e for e in _entity_texts(sentence, kind) if re.search(r"\b(?:" + _UNITS + r")\b", e, re.I)}
+        return {d for d in found if d.lower() not in q}
     if kind == "time":
         return {m.group() for m in _TIME.finditer(sentence)} - {m.group() for m in _TIME.finditer(question)}
-    if kind in ("person", "name"):
-        people = {n for n in names(sentence) if not _ORG.search(n)}
-        found = (
-            people if kind == "name" else people or {w for w in _CAPITALISED.findall(sentence[1:]) if _not_calendar(w)}
-        )
-        asked = words(q)
-        return {
-            n
-            for n in found
-            if not all(any(_same_word(part.lower(), a) for a in asked) for part in re.split(r"[\s-]", n) if part)
-        }
+    if kind == "cause":
+        return {m.group() for m in _CAUSE.finditer(sentence)}
+    if kind == "name":
+        return _not_asked({n for n in names(sentence) if not _ORG.search(n)}, q)
     if kind == "place":
-        found = {w for w in _CAPITALISED.findall(sentence[1:]) if _not_calendar(w)}
-        found |= {m.group() for m in _LOCATIVE.finditer(sentence)}
-        asked = words(q)
-        return {w for w in found if not any(_same_word(w.lower(), a) for a in asked)}
+        found = _entity_texts(sentence, kind) | {m.group() for m in _LOCATIVE.finditer(sentence)}
+        return _not_asked(found, q)
+    if kind == "work":
+        return _not_asked(_entity_texts(sentence, kind) | {m.group(1) for m in _TITLED.finditer(sentence)}, q)
+    if kind in ("org", "venue", "thing"):  # the small model misses some names ("Def Jam"): runs of capitals back it up
+        return _not_asked(_entity_texts(sentence, kind) | {n for n in names(sentence[1:]) if not _calendar_run(n)}, q)
+    if kind in LABELS:
+        return _not_asked(_entity_texts(sentence, kind), q)
     return set()
+
+
+def _entity_texts(sentence: str, kind: str) -> set[str]:
+    from qa.entities import entities
+
+    return {e.text for e in entities(sentence, LABELS[kind])}
+
+
+def _figure_given(figure: str, question: str) -> bool:
+    digits = re.findall(r"\d[\d.]*", normalize_number_text(figure))
+    if not digits:
+        return bool(re.search(r"\b" + re.escape(figure.lower()) + r"\b", question))
+    return all(re.search(r"(?<![\d.])" + re.escape(d.rstrip(".")) + r"(?![\d])", question) for d in digits)
+
+
+def _not_asked(found: set[str], question: str) -> set[str]:
+    """Drop names the question already gives ("Iran" is no answer to "Where in Iran ...?")."""
+    asked = words(question)
+    return {
+        n
+        for n in found
+        if not all(
+            any(_same_word(part.lower(), a) for a in asked)
+            for part in re.split(r"[\s-]", n)
+            if part and part.lower() not in STOPWORDS
+        )
+    }
 
 
 def _new_date_parts(found: str, question: str, *, asks_year: bool) -> bool:
@@ -66,6 +165,10 @@ def _same_word(a: str, b: str) -> bool:
     return a == b or (min(len(a), len(b)) >= 4 and (a.startswith(b) or b.startswith(a)))
 
 
+def _calendar_run(run: str) -> bool:
+    return any(w.lower() in MONTHS or w.lower() in WEEKDAYS for w in run.split())
+
+
 def _not_calendar(word: str) -> bool:
     return word.lower() not in STOPWORDS and word.lower() not in MONTHS and word.lower() not in WEEKDAYS
 
@@ -74,11 +177,42 @@ def normalize_number_text(text: str) -> str:
     return re.sub(r"(?<=\d),(?=\d{3})", "", text)
 
 
+def _which(nouns: str) -> re.Pattern[str]:
+    return re.compile(_WHICH.format(nouns), re.I)
+
+
 _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    (
+        "cause",
+        re.compile(r"\b(?:die|died) (?:of|from)\b|\bcause of (?:his|her|the|their)? ?death\b|\bwhat killed\b", re.I),
+    ),
+    ("duration", re.compile(r"\bhow long\b|\bfor how many (?:years|months|weeks|days|hours)\b", re.I)),
+    (
+        "money",
+        re.compile(
+            r"\bhow much\b(?:\s+[\w-]+){0,8}?\s*(?:" + _MONEY_WORDS + r")|\bhow much (?:money|cash)\b|"
+            r"\bwhat (?:was|is|were|are|will be) the (?:price|cost|fee|value|salary|profit|bill)\b|\bwhat (?:price|sum|amount)\b",
+            re.I,
+        ),
+    ),
+    (
+        "number",  # "Where were interest rates held?" asks for a level, not a place
+        re.compile(
+            r"\bwhere (?:were|was|are|is|will|did|have|has)\s+(?:[\w'-]+\s+){0,4}?(?:rates?|prices?|shares?|index|level|inflation|unemployment)\b",
+            re.I,
+        ),
+    ),
+    (
+        "measure",
+        re.compile(
+            r"\bhow (?:fast|quickly|high|far|tall|heavy|long did it take)\b|\bwhat (?:height|distance|speed|weight|time did)\b|\bin what time\b",
+            re.I,
+        ),
+    ),
     (
         "number",
         re.compile(
-            r"\bhow (many|much|large|big)\b|\bwhat (number|percentage|share|proportion|figure|toll)\b|\bnumber of\b|\btoll\b|\bwhat figures?\b|\bhow many\b",
+            r"\bhow (many|much|large|big|old)\b|\bwhat (number|percentage|share|proportion|figure|toll)\b|\bnumber of\b|\btoll\b|\bwhat figures?\b|\bhow many\b",
             re.I,
         ),
     ),
@@ -90,24 +224,28 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "date",
         re.compile(
-            r"^\W*(and\s+)?when\b|\bwhat (date|day|year|month|time)\b|\bon (which|what) (day|date)\b|\bwhich (day|date|month|year)\b",
+            r"^\W*(and\s+)?when\b|\bwhat (date|day|year|month|time)\b|\bon (which|what) (day|date)\b|\bwhich (day|date|month|year)\b|\bin (which|what) year\b",
             re.I,
         ),
     ),
+    ("people", re.compile(r"\bwhom\b|" + _WHICH.format(_PEOPLE), re.I)),
     (
         "person",
         re.compile(
-            r"^\W*(and\s+)?who\b|\bwhose\b|\bwhich (person|official|leader|minister|commander|individual)\b",
-            re.I,
+            r"^\W*(?:and\s+|so\s+|but\s+)?who\b|\bwhose\b|\bby whom\b|\bwho\s+(?:is|was|were|will|has|had|did)\b", re.I
         ),
     ),
+    ("venue", _which(_VENUES)),
+    ("org", _which(_ORGS)),
     (
         "place",
         re.compile(
-            r"^\W*(and\s+)?where\b|\bwhich (city|country|countries|province|provinces|town|place)\b|\bin what (city|country|province)\b",
+            r"^\W*(and\s+|so\s+)?where\b|" + _WHICH.format(_PLACES) + r"|\bin what (city|country|province)\b",
             re.I,
         ),
     ),
+    ("work", _which(_WORKS)),
+    ("thing", _which(_THINGS)),
 ]
 
 
@@ -121,3 +259,9 @@ def answer_type(question: str) -> str | None:
         if pattern.search(question):
             return kind
     return None
+
+
+def asked_noun(question: str) -> str | None:
+    """The noun a "which X" question asks for ("Which firm ..." -> "firm"): the answer replaces it."""
+    m = re.search(r"\b(?:which|what)\s+(?:[a-z-]+\s+)?([a-z-]+)\b", question, re.I)
+    return m.group(1).lower() if m else None

@@ -3,10 +3,21 @@
 Every sentence of the top passages is scored against the question (embedding
 similarity plus IDF-weighted term coverage). The answer is one to three of
 those sentences, verbatim, each with its passage's label. The same scores
-decide refusal: the question's answer type must be present in the chosen
-sentence, and the sentence must be close enough to the question. When the
-question asks for a figure and the chosen sentences give different figures,
-the answer says the sources differ and cites each.
+decide refusal. A sentence can answer only if
+
+- it is a sentence (not a question, heading, list line or verbless fragment);
+- its article names the question's qualifiers (``qa.focus``: the firm, person,
+  place or year the question is about);
+- it holds the answer type the question asks for (``qa.answer_type``: a person,
+  a sum, a duration, a place ...), one the question does not already give;
+- it matches the question's focus itself, in words or in meaning, not only
+  through the article's lede;
+- it is close enough to the question.
+
+When the question asks for a figure and two chosen sentences give different
+figures for the same subject, measure and period (``qa.figures``), the answer
+says the sources differ and cites each. Every threshold and weight comes from
+``qa/calibration.json`` (``qa.calibration``), fitted by ``qa calibrate``.
 
 This module selects sentences; it does not retrieve, call an LLM or render.
 """
@@ -19,26 +30,27 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa.answer_type import answer_type, new_facts
+from qa import calibration, figures
+from qa.answer_type import LABELS, NUMERIC, answer_type, asked_noun, new_facts
+from qa.calibration import Calibration
 from qa.chunking import sentences
+from qa.focus import Qualifier, fact_terms, focus_coverage, focus_terms, met, named_in, qualifiers
 from qa.guard import looks_like_instruction
 from qa.retrieve import Passage
-from qa.support import STOPWORDS, Idf, content_terms, coverage, numbers
+from qa.support import STOPWORDS, Idf, content_terms, coverage, looks_like_fragment, numbers
 
 MAX_SENTENCES = 3
-# Calibrated on eval/gold.jsonl (see the eval report); change with the eval.
-MIN_SCORE = 0.31
-MIN_TYPED_LEXICAL = 0.20
-PARAPHRASE_SEMANTIC = 0.60
-TYPED_RATIO = 0.50
-EXTRA_RATIO = 0.80
-TWO_SIDED_RATIO = 0.75
-CONTINUATION_RATIO = 0.60
-PRECISE_DATE_RATIO = 0.75
-SEMANTIC_WEIGHT = 0.5
-CONTEXT_WEIGHT = 0.25
+LEDE_CHARS = 300  # a sentence starting this close to the top of its article is its lede
+MAX_TAGGED = 16  # sentences tagged per question: the best-scoring ones that could still answer
+# candidates() and Candidate.score read these two; the values live in qa/calibration.json
+SEMANTIC_WEIGHT = calibration.current().semantic_weight
+CONTEXT_WEIGHT = calibration.current().context_weight
 CONFLICT_LEAD = "The sources give different figures:"
-_UNDISCLOSED = re.compile(r"\bnot (?:been )?(?:disclosed|named|identified|revealed|released|made public)\b", re.I)
+_UNDISCLOSED = re.compile(
+    r"\bnot (?:been )?(?:disclosed|named|identified|revealed|released|made public)\b|\bundisclosed\b|"
+    r"\b(?:did|would|could) not (?:disclose|reveal|say how much|give details)\b|\bdeclined to (?:disclose|reveal|say)\b",
+    re.I,
+)
 _CONTINUES = re.compile(r"(However|But|Nevertheless|Yet|He|She|They|It|This|These|The organisation|The group)\b")
 _HOW_MANY = re.compile(
     r"\bhow (?:many|much)\s+((?:[\w-]+\s+){0,2}?[\w-]+?)(?=\s+(?:are|were|is|was|do|does|did|have|has|had|will|in|of|on|at|for)\b|\s*\?|$)",
@@ -138,9 +150,21 @@ def candidates(
 
 def _continuation(best: Candidate, cands: list[Candidate]) -> Candidate | None:
     """The sentence right after ``best`` in its passage, if it continues it ("However, ...")."""
-    after = [c for c in cands if c.article_id == best.article_id and c.article_start > best.article_start]
-    nxt = min(after, key=lambda c: c.article_start, default=None)
+    nxt = _neighbour(best, cands, after=True)
     return nxt if nxt is not None and _CONTINUES.match(nxt.text) else None
+
+
+def _neighbour(c: Candidate, cands: list[Candidate], *, after: bool) -> Candidate | None:
+    same = [d for d in cands if d.article_id == c.article_id and d.article_start != c.article_start]
+    if after:
+        return min((d for d in same if d.article_start > c.article_start), key=lambda d: d.article_start, default=None)
+    return max((d for d in same if d.article_start < c.article_start), key=lambda d: d.article_start, default=None)
+
+
+def _lede(c: Candidate, cands: list[Candidate]) -> str | None:
+    """The retrieved opening sentence of ``c``'s article (None if its opening was not retrieved)."""
+    first = min((d for d in cands if d.article_id == c.article_id), key=lambda d: d.article_start, default=None)
+    return first.text if first is not None and first.article_start < LEDE_CHARS else None
 
 
 def counted_noun(question: str) -> str | None:
@@ -150,12 +174,36 @@ def counted_noun(question: str) -> str | None:
     return nouns[-1] if nouns else None
 
 
-def select(question: str, cands: list[Candidate], *, asked: str | None = None, idf: Idf | None = None) -> Selection:
+def article_context(cands: list[Candidate], passages: list[Passage] | None = None) -> dict[str, str]:
+    """Per article: the headline (when the passages are given) and every retrieved sentence of it."""
+    out: dict[str, list[str]] = {}
+    for p in passages or []:
+        out.setdefault(p.article_id, []).extend([p.title, p.text])
+    for c in cands:
+        out.setdefault(c.article_id, []).append(c.text)
+    return {k: " ".join(v) for k, v in out.items()}
+
+
+def select(
+    question: str,
+    cands: list[Candidate],
+    *,
+    asked: str | None = None,
+    idf: Idf | None = None,
+    passages: list[Passage] | None = None,
+    cal: Calibration | None = None,
+) -> Selection:
     """Choose the answer sentences, or refuse.
 
     ``asked`` is the question as the user typed it (a follow-up before it was
     rewritten): a name the user did not type is news even if the rewrite added it.
+    ``passages`` (optional) lend their headlines to the qualifier check; ``cal``
+    overrides the shipped calibration (``qa calibrate`` tries many).
     """
+    cal = cal or calibration.current()
+    if asked is None and _needs_conversation(question):
+        # "How long was he banned for?": the caller retries with the question rewritten from the conversation
+        return Selection([], True, "the question refers to an earlier turn")
     asked = asked or question
     if not cands:
         return Selection([], True, "nothing retrieved")
@@ -163,46 +211,133 @@ def select(question: str, cands: list[Candidate], *, asked: str | None = None, i
     noun = counted_noun(asked)
     if idf is not None and noun and not any(idf.knows(t) for t in content_terms(noun)):
         return Selection([], True, f"the bulletins never mention {noun}")
-    ranked = sorted(cands, key=lambda c: -c.score)
+    context = article_context(cands, passages)
+    quals = qualifiers(question)
+    pool = [c for c in cands if not looks_like_fragment(c.text)]
+    # a comparison may draw each side from another article: each sentence must then meet one qualifier
+    sides = _asks_for_comparison(question) or _several_sentences(question) or " and " in question
+    pool = [c for c in pool if _qualified(c, quals, context, sides=sides)]
+    if not pool:
+        missing = _unmet(quals, cands, context)
+        return Selection([], True, f"no retrieved article is about {missing}" if missing else "no sentence answers")
+
+    def score(c: Candidate) -> float:
+        return cal.semantic_weight * c.semantic + (1 - cal.semantic_weight) * c.lexical
+
+    ranked = sorted(pool, key=lambda c: -score(c))
     best = ranked[0]
+    if kind in LABELS:  # tag only the sentences that could still answer, in one batch; drop verbless ones
+        from qa.entities import tag_many
+
+        floor = cal.typed_ratio * score(best)
+        ranked = [c for c in ranked if score(c) >= floor][:MAX_TAGGED]
+        ranked = [c for c, t in zip(ranked, tag_many(c.text for c in ranked)) if t.has_verb] or ranked[:1]
+        best = ranked[0]
     typed = [c for c in ranked if _answers_type(c.text, kind, asked)]
     if kind == "date":  # "when" is best answered by the most precise date close enough to the question
-        top = typed[0].score if typed else 0.0
-        typed.sort(key=lambda c: (-(c.score >= PRECISE_DATE_RATIO * top and bool(_DAY_DATE.search(c.text))), -c.score))
+        top = score(typed[0]) if typed else 0.0
+        typed.sort(
+            key=lambda c: (-(score(c) >= cal.precise_date_ratio * top and bool(_DAY_DATE.search(c.text))), -score(c))
+        )
     if not typed:
         return Selection([], True, f"no sentence gives a {kind}")
     # few shared words are fine when the typed sentence is also the closest in meaning ("wounded
     # ... taken for treatment" vs "injured ... transported to the central hospital")
-    paraphrase = typed[0] is best and best.semantic >= PARAPHRASE_SEMANTIC
-    if typed[0].score < TYPED_RATIO * best.score or (kind and typed[0].lexical < MIN_TYPED_LEXICAL and not paraphrase):
+    paraphrase = typed[0] is best and best.semantic >= cal.paraphrase_semantic
+    if score(typed[0]) < cal.typed_ratio * score(best) or (
+        kind and typed[0].lexical < cal.min_typed_lexical and not paraphrase
+    ):
         return Selection([], True, f"the closest sentences give no {kind}")
     best = typed[0]
     if _UNDISCLOSED.search(best.text) and (kind or re.match(r"\W*(which|what)\b", question, re.I)):
         return Selection([], True, "the bulletins say this was not disclosed")
-    if best.score < MIN_SCORE:
-        return Selection([], True, f"closest sentence scores {best.score:.2f}")
+    if score(best) < cal.min_score:
+        return Selection([], True, f"closest sentence scores {score(best):.2f}")
+    focus = focus_terms(asked, quals, drop=asked_noun(asked))
+    # "Who leads X?" is answered by "Y, head of X, ...": a name beside the thing asked about needs no verb match
+    beside = kind in ("person", "people", "org") and any(named_in(q, best.text) for q in quals if not q.year)
+    # a typed question asks for one fact: the words the lede already holds are the story, not the fact
+    wanted_facts = fact_terms(focus, _lede(best, cands)) if kind else focus
+    if (
+        not beside
+        and focus_coverage(wanted_facts, best.text, idf) < cal.focus_min
+        and best.semantic < cal.focus_semantic
+    ):
+        return Selection([], True, "the closest sentence is about the topic, not the fact asked")
     chosen = [best]
     covered = set(content_terms(best.text))
-    nxt = _continuation(best, cands)
-    if nxt is not None and nxt.score >= CONTINUATION_RATIO * best.score and _answers_type(nxt.text, kind, asked):
+    nxt = _continuation(best, pool)
+    if nxt is not None and score(nxt) >= cal.continuation_ratio * score(best) and _answers_type(nxt.text, kind, asked):
         chosen.append(nxt)
         covered |= set(content_terms(nxt.text))
     two_sided = _asks_for_comparison(question)
-    ratio = TWO_SIDED_RATIO if two_sided else EXTRA_RATIO
+    ratio = cal.two_sided_ratio if two_sided else cal.extra_ratio
     wanted = set(question_terms(question))
     for c in typed[1:] if kind else ranked[1:]:
-        if len(chosen) >= MAX_SENTENCES or c.score < ratio * best.score:
+        if len(chosen) >= MAX_SENTENCES or score(c) < ratio * score(best):
             break
         if c in chosen:
             continue
         new_terms = wanted - covered
         adds_terms = bool(new_terms & set(content_terms(c.text)))
-        new_figure = kind == "number" and bool(numbers(c.text) - _figures(chosen))
+        new_figure = kind in NUMERIC and bool(numbers(c.text) - _figures(chosen))
         if adds_terms or new_figure or two_sided:
             chosen.append(c)
             covered |= set(content_terms(c.text))
-    conflict = kind == "number" and len({frozenset(numbers(c.text)) for c in chosen}) > 1 and len(chosen) > 1
+    conflict = kind in NUMERIC and _conflicting(chosen, pool, asked, kind, quals, focus, context)
     return Selection(chosen, False, "", conflict)
+
+
+def _qualified(c: Candidate, quals: list[Qualifier], context: dict[str, str], *, sides: bool) -> bool:
+    """The article names the question's qualifiers: all of them; one may be missing when there are three
+    or more (a retrieved part of an article rarely names them all); one suffices for a two-sided question."""
+    if not quals:
+        return True
+    hits = sum(met(q, c.text, context.get(c.article_id, c.text)) for q in quals)
+    if sides and len(quals) > 1:
+        return hits >= 1
+    return hits >= len(quals) - (len(quals) >= 3)
+
+
+def _unmet(quals: list[Qualifier], cands: list[Candidate], context: dict[str, str]) -> str:
+    names = [q.text for q in quals if not any(met(q, c.text, context.get(c.article_id, c.text)) for c in cands)]
+    return " and ".join(names)
+
+
+def _conflicting(
+    chosen: list[Candidate],
+    pool: list[Candidate],
+    asked: str,
+    kind: str,
+    quals: list[Qualifier],
+    focus: list[str],
+    context: dict[str, str],
+) -> bool:
+    """Two chosen sentences give different figures for the same subject, measure and period."""
+    from qa.entities import entities
+
+    def named(text: str) -> list[str]:
+        return [e.text for e in entities(text, ("ORG", "GPE", "PERSON", "NORP"))]
+
+    def about(c: Candidate) -> frozenset[str]:
+        prev = _neighbour(c, pool, after=False)
+        return figures.subject(
+            c.text,
+            quals,
+            context=context.get(c.article_id, c.text),
+            previous=prev.text if prev else None,
+            entities=named,
+        )
+
+    facts = {c: {re.sub(r"[^\d.]", "", f) or f for f in new_facts(c.text, asked, kind)} for c in chosen}
+    for i, a in enumerate(chosen):
+        for b in chosen[i + 1 :]:
+            if not figures.differ(facts[a], facts[b]):
+                continue
+            sa, sb = about(a), about(b)
+            if sa and sa == sb and figures.same_measure(a.text, b.text, focus) and figures.same_period(a.text, b.text):
+                return True
+    return False
 
 
 def _figures(chosen: list[Candidate]) -> set[str]:
@@ -212,6 +347,25 @@ def _figures(chosen: list[Candidate]) -> set[str]:
 def _answers_type(text: str, kind: str | None, question: str) -> bool:
     # the number, date or name must be news: not one the question already gives
     return kind is None or bool(new_facts(text, question, kind))
+
+
+_PRONOUN = re.compile(r"\b(?:he|him|his|she|her|it|its|they|them|their)\b", re.I)
+
+
+def _needs_conversation(question: str) -> bool:
+    """A pronoun with nothing named before it to stand for ("Which court did he go to?")."""
+    m = _PRONOUN.search(question)
+    if (
+        m is None
+        or len(question[: m.start()].split()) > 6
+        or re.match(r"it (?:is|was)?\s*(?:true|possible|likely|clear)\b", question[m.start() :], re.I)
+    ):
+        return False  # "..., and how rare was it?" refers back within the question
+    return not re.search(r"\b[A-Z][\w'’-]*", question[: m.start()][1:])
+
+
+def _several_sentences(question: str) -> bool:
+    return len([s for s in re.split(r"(?<=[.?!])\s+", question.strip()) if s]) > 1
 
 
 def _asks_for_comparison(question: str) -> bool:

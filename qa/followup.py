@@ -1,9 +1,13 @@
 """Rewrite a follow-up question into a standalone one, using the conversation.
 
-With an LLM configured, the model rewrites it; otherwise (or if the model
-fails) the names and acronyms of the previous turn are appended, which is
-what retrieval and sentence scoring need ("And who commands its external
-operations?" after a question about ISIS-K). A question that already stands
+With an LLM configured, the model rewrites it. Otherwise (or if the model
+fails) the previous turns' subject is carried over: the named entities of the
+last questions and answers (spaCy's, backed by capitalised runs and acronyms)
+are ranked by how often and how recently they were mentioned; a pronoun ("it",
+"he", "the company") is replaced by the best one of a fitting kind ("it" an
+organisation, "he" a person), and the other names are appended for retrieval.
+"In which city did it file the suit?" after a question about Yukos becomes
+"In which city did Yukos file the suit? (...)". A question that already stands
 alone is returned unchanged. This module does not retrieve or answer.
 """
 
@@ -14,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from qa import prompts
 from qa.errors import LLMError
-from qa.support import names
+from qa.support import STOPWORDS, names
 
 if TYPE_CHECKING:
     from qa.llm import LLMClient
@@ -24,6 +28,23 @@ _REFERRING = re.compile(
     re.I,
 )
 _ACRONYM = re.compile(r"\b[A-Z]{2,}(?:-[A-Z]+)?\b")
+_THING_NOUNS = "company|firm|bank|club|group|airline|carmaker|team|side|band|network|channel|government|party|organisation|organization|retailer|studio|film|show|album|country|city"
+_PRONOUN = re.compile(
+    r"\b(?P<person>he|him|his|she|her)\b|\b(?P<thing>it|its)\b|\b(?P<plural>they|them|their)\b|\b(?P<noun>the (?:"
+    + _THING_NOUNS
+    + r"))\b",
+    re.I,
+)
+# the labels a pronoun can stand for, preferred first (NAME: capitalised words spaCy did not tag)
+_LABELS = {
+    "person": ("PERSON",),
+    "thing": ("ORG", "PRODUCT", "WORK_OF_ART", "EVENT", "FAC", "NAME", "GPE", "NORP"),
+    "plural": ("ORG", "NORP", "NAME", "GPE"),
+    "noun": ("ORG", "NAME", "GPE", "WORK_OF_ART", "PRODUCT"),
+}
+_OPENING_WORDS = frozenset("however but and so yet meanwhile earlier later still despite after before since".split())
+_NOT_SUBJECTS = frozenset({"DATE", "TIME", "MONEY", "PERCENT", "QUANTITY", "CARDINAL", "ORDINAL", "LANGUAGE"})
+_CAPITALISED = re.compile(r"\b[A-Z][\w&’'-]*[A-Za-z](?:\s+[A-Z][\w&’'-]*[A-Za-z])*")
 MAX_CONTEXT_ITEMS = 6
 HISTORY_TURNS = 4
 
@@ -43,6 +64,66 @@ def context_terms(history: list[dict[str, str]]) -> list[str]:
     return out[:MAX_CONTEXT_ITEMS]
 
 
+def subjects(history: list[dict[str, str]]) -> list[tuple[str, str, int, int, int]]:
+    """(name, entity label, turns naming it, latest such turn, position there) of the recent turns.
+
+    A name counts once per turn that mentions its last word ("Chepkemei" counts for
+    "Susan Chepkemei"). Capitalised words spaCy missed ("Barclays") come in as NAME.
+    """
+    from qa.entities import tag_many
+
+    turns = [t.get("content", "") for t in history[-HISTORY_TURNS:]]
+    found: dict[str, tuple[str, int, int]] = {}  # name -> (label, latest turn naming it, position there)
+    for i, (text, tagged) in enumerate(zip(turns, tag_many(turns))):
+        spotted = [(e.text, e.label, e.start) for e in tagged.entities if e.label not in _NOT_SUBJECTS]
+        spotted += [(m.group(), "NAME", m.start()) for m in _CAPITALISED.finditer(text) if _names_something(m.group())]
+        for raw, label, pos in spotted:
+            name = re.sub(r"^(?:the|The)\s+|['’]s$", "", raw)
+            if not name or name.lower() in STOPWORDS:
+                continue
+            key = next((n for n in found if name == n or name in n.split()), name)
+            prior = found.get(key)
+            keep = prior[0] if prior and (label == "NAME" or prior[0] != "NAME") else label
+            found[key] = (keep, i, pos if not prior or prior[1] != i else min(pos, prior[2]))
+    counts = {n: sum(1 for t in turns if n.split()[-1] in t) for n in found}
+    return [(n, found[n][0], counts[n], found[n][1], found[n][2]) for n in found]
+
+
+def _names_something(run: str) -> bool:
+    """A capitalised run that is a name, not an opening word ("However", "Who", "The")."""
+    first = run.split()[0].lower()
+    return not (len(run.split()) == 1 and (first in STOPWORDS or first.endswith("ly") or first in _OPENING_WORDS))
+
+
+def resolve(question: str, history: list[dict[str, str]]) -> str | None:
+    """``question`` with its first pronoun replaced by the conversation's subject, or None."""
+    m = _PRONOUN.search(question)
+    if m is None:
+        return None
+    kind = m.lastgroup or "thing"
+    wanted = _LABELS[kind]
+    # the most mentioned name of a fitting kind; then the latest turn, the earliest place in it
+    fitting = [x for x in subjects(history) if _fits(x[0], x[1], wanted) and x[0].lower() not in question.lower()]
+    best = min(fitting, key=lambda x: (-x[2], -x[3], x[4]), default=None)
+    subject = best[0] if best else None
+    if subject is None:
+        return None
+    word = m.group()
+    possessive = word.lower() in ("its", "his", "their") or (word.lower() == "her" and _owns(question, m.end()))
+    return question[: m.start()] + (subject + "'s" if possessive else subject) + question[m.end() :]
+
+
+def _fits(name: str, label: str, wanted: tuple[str, ...]) -> bool:
+    # the small model tags some one-word firms as people ("Yukos"): "it" may still mean them
+    return label in wanted or (label == "PERSON" and " " not in name and "NAME" in wanted)
+
+
+def _owns(question: str, end: int) -> bool:
+    """'her' before a noun ("her coach") is possessive; before a verb or the end it is not."""
+    nxt = re.match(r"\s+([a-z]+)", question[end:])
+    return nxt is not None and nxt.group(1) not in ("in", "at", "on", "to", "for", "with", "from", "by", "and", "or")
+
+
 def standalone_question(question: str, history: list[dict[str, str]], *, client: LLMClient | None = None) -> str:
     if not history or not is_follow_up(question):
         return question
@@ -60,5 +141,8 @@ def standalone_question(question: str, history: list[dict[str, str]], *, client:
                 return rewritten
         except LLMError:
             pass
+    resolved = resolve(question, history)
+    if resolved is not None:  # the pronoun now names the subject: other names would pull in other answers
+        return resolved
     terms = context_terms(history)
     return f"{question} ({', '.join(terms)})" if terms else question

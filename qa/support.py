@@ -243,3 +243,25 @@ def support(sentence: str, passages: list[str], *, semantic: float) -> Support:
     low = joined.lower()
     missing += [n for n in names(sentence) if not all(part.lower() in low for part in n.split())]
     return Support(lexical, semantic, tuple(missing))
+
+
+# --- what is not a sentence ---------------------------------------------------
+_LIST_LINE = re.compile(r"^\s*(?:[-*•–·>]|\d+[.)]|\(?[a-z]\))\s")
+_HEADING_WORD = re.compile(r"[A-Za-z][\w'’-]*")
+
+
+def looks_like_fragment(text: str) -> bool:
+    """A question, heading, list line or scrap of web text, not a sentence that can answer.
+
+    ("Who directed X and Y?", "Crew List ; Director.", "- Best film: The Aviator"). Verbless
+    fragments with ordinary capitalisation need a tagger; ``qa.entities`` reports those.
+    """
+    stripped = text.strip().strip('"“”’')
+    if stripped.endswith("?") or " ; " in stripped or _LIST_LINE.match(text) or stripped.endswith(":"):
+        return True
+    tokens = _HEADING_WORD.findall(stripped)
+    if len(tokens) < 4:
+        return True
+    content = [w for w in tokens if w.lower() not in STOPWORDS]
+    capitalised = sum(1 for w in content if w[0].isupper())
+    return len(content) >= 2 and capitalised >= 0.8 * len(content) and len(tokens) <= 14

@@ -1,0 +1,251 @@
+"""Refit the answer selector's thresholds on the dev half of the gold sets: ``qa calibrate``.
+
+Each dev question is run once through the pipeline up to the scored
+candidate sentences (follow-up rewrite, retrieval, sentence scores); then a
+coordinate search tries values for every threshold of ``qa.calibration``,
+re-running only ``qa.extractive.select`` (cheap) and scoring each try with the
+eval's own measures: required facts present and evidence cited for answerable
+questions, refusal for unanswerable ones. The best values are written to
+``qa/calibration.json`` with the dev figures before and after.
+
+Only items whose ``split`` is "dev" are used, and items without a split whose
+id number is odd; an item whose split is "test" is dropped as soon as it is
+read and never asked. ``context_weight`` is baked into the candidates'
+scores, so it is kept, not searched. This module fits; the thresholds are
+applied by ``qa.extractive``.
+
+    python -m eval.calibrate                        # seed gold set on a fresh index of corpus/
+    python -m eval.calibrate --set eval/gold/bbc-a.jsonl=STORE --set eval/gold/bbc-b.jsonl=STORE
+    python -m eval.calibrate --dry-run              # print figures, write nothing
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from eval import metrics as m
+from eval.harness import DEFAULT_CORPUS, DEFAULT_GOLD, build_index
+
+# values tried for each threshold (the current value is always tried as well)
+GRID: dict[str, list[float]] = {
+    "min_score": [0.22, 0.25, 0.28, 0.31, 0.34, 0.37],
+    "min_typed_lexical": [0.05, 0.10, 0.15, 0.20, 0.25, 0.30],
+    "paraphrase_semantic": [0.45, 0.50, 0.55, 0.60, 0.65, 0.70],
+    "typed_ratio": [0.35, 0.45, 0.50, 0.55, 0.65, 0.75],
+    "extra_ratio": [0.70, 0.75, 0.80, 0.85, 0.90, 0.95],
+    "two_sided_ratio": [0.60, 0.70, 0.75, 0.80, 0.90],
+    "continuation_ratio": [0.40, 0.50, 0.60, 0.70, 0.80],
+    "precise_date_ratio": [0.60, 0.70, 0.75, 0.80, 0.90],
+    "semantic_weight": [0.35, 0.40, 0.45, 0.50, 0.55, 0.60, 0.65],
+    "focus_min": [0.01, 0.10, 0.20, 0.30, 0.40],
+    "focus_semantic": [0.35, 0.40, 0.45, 0.50, 0.55, 0.60, 0.70],
+}
+PASSES = 2
+
+
+@dataclass
+class Prepared:
+    item: dict[str, Any]
+    gold: str
+    question: str
+    standalone: str
+    passages: list[Any]
+    cands: list[Any]
+    standalone_cands: list[Any] | None
+    idf: Any
+
+
+def is_dev(item: dict[str, Any]) -> bool:
+    split = item.get("split")
+    if split is not None:
+        return split == "dev"
+    number = re.search(r"(\d+)\s*$", str(item.get("id", "")))
+    return bool(number) and int(number.group(1)) % 2 == 1
+
+
+def dev_items(path: Path) -> list[dict[str, Any]]:
+    import json
+
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            item = json.loads(line)
+            if item.get("split") != "test" and is_dev(item):
+                out.append(item)
+    return out
+
+
+def prepare(items: list[dict[str, Any]], gold: str, store: Any, *, k: int) -> list[Prepared]:
+    from qa.answer import POOL_FACTOR, clean_question
+    from qa.extractive import candidates
+    from qa.followup import standalone_question
+    from qa.retrieve import MAX_K, retrieve
+
+    snap = store.snapshot()
+    out = []
+    for item in items:
+        q, _ = clean_question(item["question"])
+        standalone = standalone_question(q, item.get("history") or [])
+        vec = store.embed([standalone])[0]
+        passages = retrieve(store, standalone, k=min(POOL_FACTOR * k, MAX_K), query_vector=vec)
+        cands = candidates(q, passages, embed=store.embed, idf=snap.idf)
+        again = candidates(standalone, passages, embed=store.embed, idf=snap.idf) if standalone != q else None
+        out.append(Prepared(item, gold, q, standalone, passages, cands, again, snap.idf))
+    return out
+
+
+def answer(p: Prepared, cal: Any) -> tuple[bool, str, list[str]]:
+    """(refused, answer text, cited passage texts) as ``qa.ask`` would give them in extractive mode."""
+    from qa import citations as cite
+    from qa.answer import extractive_answer
+    from qa.extractive import select
+
+    sel = select(p.question, p.cands, idf=p.idf, cal=cal)
+    if sel.refused and p.standalone_cands is not None:
+        sel = select(p.standalone, p.standalone_cands, asked=p.question, idf=p.idf, cal=cal)
+    if sel.refused:
+        return True, "", []
+    ans = extractive_answer(p.question, p.passages, sel)
+    return False, cite.strip_labels(ans.text), [c.text for c in ans.citations]
+
+
+def figures(prepared: list[Prepared], cal: Any) -> dict[str, float]:
+    facts, cited, refused_ok, refused_bad = [], [], [], []
+    for p in prepared:
+        refused, text, passages = answer(p, cal)
+        if p.item["answerable"]:
+            facts.append(not refused and m.facts_present(text, p.item["facts"]))
+            refused_bad.append(refused)
+            if p.item.get("evidence"):
+                cited.append(bool(passages) and bool(m.citation_recall(passages, p.item["evidence"])))
+        else:
+            refused_ok.append(refused)
+
+    def mean(xs: list[bool]) -> float:
+        return round(sum(xs) / len(xs), 4) if xs else float("nan")
+
+    return {
+        "n": len(prepared),
+        "facts": mean(facts),
+        "evidence_cited": mean(cited),
+        "unanswerable_refused": mean(refused_ok),
+        "answerable_refused": mean(refused_bad),
+    }
+
+
+def objective(f: dict[str, float]) -> float:
+    """Facts first, then refusing what can't be answered, then evidence; refusing answerable ones costs double."""
+    parts = {k: (0.0 if v != v else v) for k, v in f.items()}
+    return (
+        parts["facts"]
+        + 0.8 * parts["unanswerable_refused"]
+        + 0.3 * parts["evidence_cited"]
+        - 2.0 * max(0.0, parts["answerable_refused"] - 0.05)
+    )
+
+
+def _holds(prepared: list[Prepared], cal: Any, floor: dict[str, dict[str, float]]) -> tuple[float, bool]:
+    """The objective over all dev items, and whether no gold set loses facts or refuses more answerable ones."""
+    groups = {g: figures([p for p in prepared if p.gold == g], cal) for g in floor}
+    ok = all(
+        groups[g]["facts"] >= floor[g]["facts"] and groups[g]["answerable_refused"] <= floor[g]["answerable_refused"]
+        for g in floor
+    )
+    return objective(figures(prepared, cal)), ok
+
+
+def search(prepared: list[Prepared], start: Any, *, say: Any) -> Any:
+    """Coordinate search; a value is kept only if it raises the objective without any gold set losing facts
+    or refusing more answerable questions (the seed set's gates must keep holding)."""
+    floor = {g: figures([p for p in prepared if p.gold == g], start) for g in sorted({p.gold for p in prepared})}
+    best, best_score = start, objective(figures(prepared, start))
+    for _ in range(PASSES):
+        improved = False
+        for name, values in GRID.items():
+            for value in sorted(set(values) | {getattr(best, name)}):
+                trial = replace(best, **{name: value})
+                score, ok = _holds(prepared, trial, floor)
+                if ok and score > best_score + 1e-9:
+                    best, best_score, improved = trial, score, True
+                    say(f"  {name} = {value}: objective {score:.4f}")
+        if not improved:
+            break
+    return best
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="qa calibrate", description=__doc__.split("\n\n")[0])
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="GOLD=STORE",
+        help="a gold set and an index already built from its articles (repeatable)",
+    )
+    p.add_argument("--gold", type=Path, default=DEFAULT_GOLD, help="gold set answered from a fresh index of --corpus")
+    p.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    p.add_argument("--no-seed", action="store_true", help="use only the --set gold sets")
+    p.add_argument("--k", type=int, default=5)
+    p.add_argument("--dry-run", action="store_true", help="print the figures, leave qa/calibration.json as it is")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    from qa import calibration
+    from qa.store import open_store
+
+    ns = build_parser().parse_args(argv)
+
+    def say(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    started = time.perf_counter()
+    prepared: list[Prepared] = []
+    with tempfile.TemporaryDirectory(prefix="qa-calibrate-") as tmp:
+        if not ns.no_seed:
+            store = build_index(ns.corpus, Path(tmp), 120, say=say)
+            items = dev_items(ns.gold)
+            prepared += prepare(items, ns.gold.name, store, k=ns.k)
+        for spec in ns.set:
+            gold, _, folder = spec.partition("=")
+            if not folder:
+                say(f"--set {spec}: expected GOLD=STORE")
+                return 2
+            items = dev_items(Path(gold))
+            prepared += prepare(items, Path(gold).name, open_store(folder), k=ns.k)
+    if not prepared:
+        say("no dev items to calibrate on")
+        return 2
+    say(f"{len(prepared)} dev questions prepared in {time.perf_counter() - started:.0f} s")
+    before_cal = calibration.current()
+    by_gold = sorted({p.gold for p in prepared})
+    before = {g: figures([p for p in prepared if p.gold == g], before_cal) for g in by_gold}
+    after_cal = search(prepared, before_cal, say=say)
+    after = {g: figures([p for p in prepared if p.gold == g], after_cal) for g in by_gold}
+    print(f"{'gold (dev items)':28s} {'':7s} facts  evidence  unans.refused  ans.refused")
+    for g in by_gold:
+        for label, f in (("before", before[g]), ("after", after[g])):
+            print(
+                f"{g + ' (' + str(f['n']) + ')':28s} {label:7s} {f['facts']:.2f}   {f['evidence_cited']:.2f}      "
+                f"{f['unanswerable_refused']:.2f}           {f['answerable_refused']:.2f}"
+            )
+    changed = {k: (v, after_cal.to_dict()[k]) for k, v in before_cal.to_dict().items() if after_cal.to_dict()[k] != v}
+    print("changed: " + (", ".join(f"{k} {a} -> {b}" for k, (a, b) in changed.items()) or "nothing"))
+    if not ns.dry_run:
+        calibration.write(
+            after_cal,
+            fitted_on={"dev_items": {g: before[g]["n"] for g in by_gold}, "before": before, "after": after},
+        )
+        print(f"wrote {calibration.PATH.name}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,275 @@
+"""Answer selection on real BBC sentences: answer types, qualifiers, near misses, conflicts, fragments, follow-ups.
+
+Pure functions are tested on sentences copied from the BBC dataset with the
+real spaCy model; the end-to-end cases ingest three BBC articles into a real
+store in ``tmp_path`` and ask through ``qa.ask`` in extractive mode.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+import qa
+from qa import calibration, figures
+from qa.answer_type import answer_type, new_facts
+from qa.focus import fact_terms, focus_coverage, focus_terms, met, qualifiers
+from qa.followup import standalone_question
+from qa.support import looks_like_fragment
+
+ROOT = Path(__file__).resolve().parent.parent
+BBC = ROOT.parent / "shared" / "data" / "bbc"
+
+SAVOY_LEDE = (
+    "London's famous Savoy hotel has been sold to a group combining Saudi billionaire investor "
+    "Prince Alwaleed bin Talal and a unit of HBOS bank."
+)
+SAVOY_MANAGER = (
+    "He also has substantial stakes in Fairmont Hotels & Resorts, which will manage the Savoy and "
+    "Simpson's in the Strand, and Four Seasons."
+)
+DAIMLER = (
+    "The German-US carmaker saw fourth quarter operating profits fall to 785m euros ($1bn) from 2.4bn euros in 2003."
+)
+MERCEDES = (
+    "Mercedes-Benz's woes - its profits slid to just 20m euros - obscured a strong performance from the Chrysler group."
+)
+REDDY = "The firm said its profits were 40m rupees ($915,000; £486,000) for the three months to December."
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Which firm will manage the Savoy?", "org"),
+        ("Whom did the board appoint as chief executive?", "people"),
+        ("How long will the renovation of the Savoy take?", "duration"),
+        ("Which constituency does the minister represent?", "venue"),
+        ("Which channel will show the final?", "org"),
+        ("How much did Prince Alwaleed pay for the Savoy?", "money"),
+        ("What percentage of the vote did Labour win?", "number"),
+        ("What did Ossie Davis die of?", "cause"),
+        ("In which year did the Savoy open?", "date"),
+        ("What film was Ossie Davis shooting when he was found dead?", "work"),
+    ],
+)
+def test_question_words_map_to_the_answer_type_they_ask_for(question: str, kind: str) -> None:
+    assert answer_type(question) == kind
+
+
+def test_which_firm_is_answered_by_the_sentence_naming_a_new_organisation_not_the_lede() -> None:
+    question = "Which firm will manage the Savoy?"
+    assert any("Fairmont" in f for f in new_facts(SAVOY_MANAGER, question, "org"))
+    assert not any("Savoy" in f for f in new_facts(SAVOY_MANAGER, question, "org"))  # the question gave it
+
+
+def test_a_sum_in_pounds_is_a_money_answer_and_a_count_is_not() -> None:
+    question = "How much did Quinlan Private pay for the Savoy?"
+    found = new_facts("The seller bought the Savoy along with the Berkeley for £750m last year.", question, "money")
+    assert any("750" in f for f in found)
+    assert not new_facts("The seller bought four hotels last year.", question, "money")
+
+
+def test_a_six_month_ban_is_a_duration() -> None:
+    found = new_facts(
+        "Alyona Bondarenko was given a six-month ban after the test.", "How long was she banned?", "duration"
+    )
+    assert found
+
+
+def test_a_year_in_the_question_rules_out_a_sentence_about_another_year() -> None:
+    (year,) = [q for q in qualifiers("How much profit did Mercedes make in 2006?") if q.year]
+    old = "Mercedes' profits over the period compared unfavourably with 2003's 784m euro figure."
+    assert not met(year, old, old)
+    assert met(year, "Its profits slid to just 20m euros.", "")  # a sentence naming no year may still answer
+
+
+def test_a_firm_named_in_the_question_must_be_named_by_the_article() -> None:
+    (firm,) = qualifiers("How much profit did GlaxoSmithKline make last year?")
+    assert not met(firm, DAIMLER, DAIMLER + " " + MERCEDES)
+    glaxo = "GlaxoSmithKline saw its profits fall 9% last year to £6.2bn ($11.5bn)."
+    assert met(firm, glaxo, glaxo)
+
+
+def test_an_acronym_in_the_question_is_met_by_the_spelled_out_name() -> None:
+    (un,) = [q for q in qualifiers("Why did the Taliban skip the UN meeting?") if q.text == "UN"]
+    assert met(un, "x", "The group boycotted the second United Nations meeting in Doha.")
+
+
+def test_the_fact_asked_must_be_in_the_sentence_not_only_in_the_lede() -> None:
+    question = "How much will Glenn Hoddle be paid as Wolves manager?"
+    lede = "Glenn Hoddle has been appointed manager of Wolves on a deal until 2006."
+    wanted = fact_terms(focus_terms(question, qualifiers(question)), lede)
+    assert focus_coverage(wanted, lede, None) == 0.0
+    assert focus_coverage(wanted, "Hoddle will be paid £1m a year.", None) > 0.0
+
+
+def test_figures_about_different_firms_are_not_a_conflict() -> None:
+    quals = qualifiers("How much operating profit did DaimlerChrysler make in the fourth quarter?")
+
+    def orgs(text: str) -> list[str]:
+        from qa.entities import entities
+
+        return [e.text for e in entities(text, ("ORG", "GPE", "PERSON", "NORP"))]
+
+    article = "A slump at Mercedes has prompted a big drop in profits at parent DaimlerChrysler. " + DAIMLER
+    a = figures.subject(DAIMLER, quals, context=article, previous=None, entities=orgs)
+    b = figures.subject(MERCEDES, quals, context=article, previous=DAIMLER, entities=orgs)
+    assert a and a != b
+
+
+def test_a_sentence_opening_with_its_takes_the_subject_of_the_sentence_before() -> None:
+    quals = qualifiers("How much profit did Dr Reddy's make?")
+
+    def orgs(text: str) -> list[str]:
+        from qa.entities import entities
+
+        return [e.text for e in entities(text, ("ORG", "GPE", "PERSON", "NORP"))]
+
+    reddy = "Dr Reddy's has built its reputation on producing generic versions of big-name products."
+    assert figures.subject(
+        "Its profits fell 8%.", quals, context=REDDY, previous=reddy, entities=orgs
+    ) == figures.subject(reddy, quals, context=REDDY, previous=None, entities=orgs)
+
+
+def test_periods_clash_only_when_both_sentences_name_different_years() -> None:
+    assert not figures.same_period("Profits rose in 2004.", "Profits fell in 2003.")
+    assert figures.same_period("Profits rose in 2004.", "Its profits slid to just 20m euros.")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Who directed The Aviator and Finding Neverland?",
+        "Crew List ; Director.",
+        "Best Film Awards Shortlist",
+        "- Best actress: Imelda Staunton",
+        "Full list:",
+    ],
+)
+def test_questions_headings_and_list_lines_are_not_answers(text: str) -> None:
+    assert looks_like_fragment(text)
+
+
+@pytest.mark.parametrize("text", [SAVOY_LEDE, SAVOY_MANAGER, DAIMLER, REDDY])
+def test_news_sentences_are_not_fragments(text: str) -> None:
+    assert not looks_like_fragment(text)
+
+
+def test_verbless_scrap_is_told_apart_by_the_tagger() -> None:
+    from qa.entities import tag
+
+    assert not tag("Full details of the nominations for the Bafta film awards").has_verb
+    assert tag(SAVOY_MANAGER).has_verb
+
+
+def test_entities_come_from_the_small_english_model() -> None:
+    from qa.entities import entities
+
+    found = {(e.text, e.label) for e in entities("Fairmont Hotels will pay Alyona Bondarenko for a six-month stint.")}
+    assert ("Fairmont Hotels", "ORG") in found and ("Alyona Bondarenko", "PERSON") in found
+    assert ("six-month", "DATE") in found
+
+
+@pytest.mark.parametrize(
+    ("history", "question", "expected"),
+    [
+        (
+            [
+                {"role": "user", "content": "What is Yukos suing Gazprom for?"},
+                {
+                    "role": "assistant",
+                    "content": "Yukos has filed a lawsuit against Gazprom over the auction of its main unit.",
+                },
+            ],
+            "In which city did it file the suit?",
+            "In which city did Yukos file the suit?",
+        ),
+        (
+            [
+                {"role": "user", "content": "Which firm will manage the Savoy?"},
+                {
+                    "role": "assistant",
+                    "content": "Fairmont Hotels & Resorts will manage the Savoy, Prince Alwaleed bin Talal said.",
+                },
+                {"role": "user", "content": "Who bought the hotel?"},
+                {"role": "assistant", "content": "Prince Alwaleed bin Talal and a unit of HBOS bank bought it."},
+            ],
+            "What else does he own?",
+            "What else does Prince Alwaleed bin Talal own?",
+        ),
+    ],
+)
+def test_follow_up_pronoun_becomes_the_previous_subject(history: list, question: str, expected: str) -> None:
+    assert standalone_question(question, history).startswith(expected)
+
+
+def test_calibration_file_holds_every_threshold_and_loads_frozen() -> None:
+    data = json.loads(calibration.PATH.read_text(encoding="utf-8"))
+    assert set(data["values"]) == set(calibration.Calibration().to_dict())
+    cal = calibration.current()
+    with pytest.raises(AttributeError):
+        cal.min_score = 0.0  # type: ignore[misc]
+
+
+def test_calibration_with_an_unknown_key_is_an_error_that_says_what_to_do(tmp_path: Path) -> None:
+    path = tmp_path / "calibration.json"
+    path.write_text(json.dumps({"values": {"min_scroe": 0.3}}), encoding="utf-8")
+    with pytest.raises(qa.QAError, match="qa calibrate"):
+        calibration.read(path)
+
+
+# --- end to end on three BBC articles ------------------------------------------
+@pytest.fixture(scope="module")
+def bbc_store(tmp_path_factory: pytest.TempPathFactory):
+    if not (BBC / "business").is_dir():
+        pytest.skip("the BBC dataset is not available")
+    folder = tmp_path_factory.mktemp("bbc-three")
+    for name in ("470.txt", "117.txt", "095.txt"):
+        shutil.copy(BBC / "business" / name, folder / f"business-{name}")
+    from qa.store import open_store
+
+    store = open_store(folder / "store")
+    qa.ingest([folder], store=store)
+    return store
+
+
+def test_which_firm_question_cites_the_manager_not_the_lede(bbc_store) -> None:
+    a = qa.ask("Which firm will manage the Savoy?", store=bbc_store, mode="extractive")
+    assert not a.refused, a.notices
+    assert "Fairmont" in a.text
+
+
+def test_price_the_article_says_was_not_disclosed_is_refused(bbc_store) -> None:
+    a = qa.ask("How much did Prince Alwaleed pay for the Savoy?", store=bbc_store, mode="extractive")
+    assert a.refused, a.text
+
+
+def test_cause_of_death_the_articles_never_give_is_refused(bbc_store) -> None:
+    a = qa.ask("What did Prince Alwaleed die of?", store=bbc_store, mode="extractive")
+    assert a.refused, a.text
+
+
+def test_profit_question_does_not_claim_a_conflict_between_different_subjects(bbc_store) -> None:
+    a = qa.ask(
+        "How much operating profit did DaimlerChrysler make in the fourth quarter?", store=bbc_store, mode="extractive"
+    )
+    assert not a.refused, a.notices
+    assert "785m" in a.text
+    assert not a.text.startswith("The sources give different figures")
+
+
+def test_question_that_needs_no_entity_type_never_loads_spacy(seed_index: Path) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, qa; from qa.store import open_store;"
+        f"a = qa.ask('Why did the Taliban boycott the second UN meeting in Doha?', store=open_store({str(seed_index)!r}),"
+        " mode='extractive');"
+        "print(a.refused, 'spacy' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert done.stdout.split()[-2:] == ["False", "False"], done.stdout + done.stderr
