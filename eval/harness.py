@@ -1,17 +1,18 @@
-"""``qa eval``: run the gold set through ``qa.ask``, score it, gate on thresholds.
+"""``qa eval``: run the gold sets through ``qa.ask``, score them, gate on thresholds.
 
-What it does, in order: reads the gold set (``eval.goldset``) and the gates
-(``eval.gates``: pyproject ``[tool.qa.eval]``, then ``--fail-under``);
-ingests ``corpus/`` into a fresh index (a temp folder, or ``--store``), so
-figures never depend on the user's own store; asks every question and runs
-the retrieval ablation (``eval.runs``); scores the answers
-(``eval.scoring``); prints the tables; writes ``metrics.json`` and a Markdown
-report with an SVG chart (``eval.report``); exits 1 when a gate fails, 2 on
-bad arguments. The optional LLM judge (``--judge``, ``eval.judge``) is
-reported separately and never gates.
+What it does, in order: reads the options (``eval.options``), the gold sets
+(``eval.goldset``) and each set's gates (``eval.gates``: pyproject
+``[tool.qa.eval]`` for the seed set, ``[tool.qa.eval.bbc]`` for the BBC set,
+then ``--fail-under``); evaluates the seed set over ``corpus/``
+(``eval.seed``) and the BBC set over the BBC archive (``eval.bbc``), each in
+a fresh index so figures never depend on the user's own store; prints one
+section per set; writes ``metrics.json`` and a Markdown report with SVG
+charts (``eval.report``); exits 1 when a gate fails, 2 on bad arguments.
 
-It deliberately does not tune anything or change the index the user asks
-against; it only reads ``qa``'s public behaviour.
+A missing BBC archive is one line on stderr and the BBC set is skipped,
+unless ``--gold-set`` asked for it. It deliberately does not tune anything
+or change the index the user asks against; it only reads ``qa``'s public
+behaviour.
 """
 
 from __future__ import annotations
@@ -19,30 +20,52 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
-import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from eval import gates as gating
 from eval import report
+from eval.bbc import evaluate_bbc
 from eval.gates import gates
-from eval.goldset import load_gold
-from eval.judge import judge
-from eval.options import UsageError, build_parser
-from eval.runs import ablation, build_index, claim_store, run_items
-from eval.scoring import aggregate
+from eval.goldset import read_gold, select, wanted_ids
+from eval.options import GOLD_SETS, UsageError, build_parser
+from eval.runs import shown
+from eval.seed import evaluate_seed
 
-__all__ = ["build_parser", "evaluate", "gates", "main"]
+__all__ = ["build_parser", "evaluate", "gates", "main", "plan"]
 
 
-def evaluate(ns: argparse.Namespace, thresholds: dict[str, float], *, say: Callable[[str], None]) -> dict[str, Any]:
+def plan(ns: argparse.Namespace, *, say: Callable[[str], None]) -> dict[str, list[dict[str, Any]]]:
+    """The items each gold set of this run evaluates, by set name (a set left out is said why)."""
+    names = GOLD_SETS if ns.gold_set in (None, "all") else (ns.gold_set,)
+    found: dict[str, list[dict[str, Any]]] = {}
+    for name in names:
+        if name == "seed":
+            found[name] = read_gold(ns.gold)
+            continue
+        missing = ns.bbc if not ns.bbc.is_dir() else ns.bbc_gold if not ns.bbc_gold.is_file() else None
+        if missing is None:
+            found[name] = read_gold(ns.bbc_gold)
+        elif ns.gold_set is None:
+            say(f"BBC gold set skipped: {missing} does not exist (pass --bbc DIR and --bbc-gold FILE)")
+        else:
+            raise UsageError(f"--gold-set {ns.gold_set}: {missing} does not exist (pass --bbc DIR and --bbc-gold FILE)")
+    wanted = wanted_ids(ns.ids)
+    unknown = [i for i in wanted if all(i not in {it["id"] for it in items} for items in found.values())]
+    if unknown:
+        files = ", ".join((ns.gold if n == "seed" else ns.bbc_gold).name for n in found)
+        raise UsageError(f"--ids: not in {files}: {', '.join(unknown)}")
+    chosen = {name: select(items, wanted, ns.limit) for name, items in found.items()}
+    for name, items in chosen.items():
+        if not items and not wanted:
+            raise UsageError(f"{ns.gold if name == 'seed' else ns.bbc_gold}: no items to evaluate")
+    return {name: items for name, items in chosen.items() if items}
+
+
+def evaluate(ns: argparse.Namespace, *, say: Callable[[str], None]) -> dict[str, dict[str, Any]]:
+    """One result per gold set, each with its figures, gates, ``run`` and per-item rows."""
     from qa.api import llm_config
     from qa.settings import Settings
 
-    started = time.perf_counter()
-    items = load_gold(ns.gold, ns.ids, ns.limit)
     try:
         sizes = [int(s) for s in str(ns.chunk_sizes).split(",") if s.strip()]
     except ValueError as exc:
@@ -56,46 +79,15 @@ def evaluate(ns: argparse.Namespace, thresholds: dict[str, float], *, say: Calla
         raise UsageError("--mode llm needs OPENAI_API_KEY (and OPENAI_BASE_URL for a local server)")
     if not ns.corpus.is_dir() and not ns.corpus.is_file():
         raise UsageError(f"--corpus {ns.corpus}: no such file or folder")
-    with tempfile.TemporaryDirectory(prefix="qa-eval-") as tmp:
-        folder = ns.store or Path(tmp)
-        claim_store(folder, ns.corpus)
-        stores = {
-            size: build_index(ns.corpus, folder, size, say=say) for size in (sizes if not ns.no_ablation else sizes[:1])
-        }
-        store = stores[sizes[0]]
-        chunks = store.catalog.counts()["chunks"]
-        store.embedder().get_text_embedding("warm up")  # model load is not a question's latency
-        rows, cited = run_items(items, store, k=ns.k, mode=ns.mode, llm=llm)
-        result = aggregate(rows, ns.k)
-        result["ablation"] = [] if ns.no_ablation else ablation(items, stores, k=ns.k)
-        if ns.judge:
-            if llm is None:
-                say("judge skipped: OPENAI_API_KEY is not set")
-            else:
-                result["judge"] = judge(items, rows, cited, llm)
-    result["gates"] = gating.apply(result, thresholds, say=say)
-    modes = sorted({r["mode"] for r in rows})
-    result["run"] = {
-        "items": len(rows),
-        "mode": ns.mode,
-        "answer_modes": modes,
-        "k": ns.k,
-        "gold": _shown(ns.gold),
-        "corpus": _shown(ns.corpus),
-        "chunk_tokens": sizes[0],
-        "chunks": chunks,
-        "llm_fallbacks": sum(r["llm_fallback"] for r in rows),
-        "seconds": round(time.perf_counter() - started, 1),
-    }
-    result["items"] = rows
-    return result
-
-
-def _shown(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
+    chosen = plan(ns, say=say)
+    results: dict[str, dict[str, Any]] = {}
+    if "seed" in chosen:
+        thresholds = gates(ns.fail_under, ns.k)
+        results["seed"] = evaluate_seed(ns, chosen["seed"], thresholds, sizes=sizes, llm=llm, say=say)
+    if "bbc" in chosen:
+        thresholds = gates(ns.fail_under, ns.k, gold_set="bbc")
+        results["bbc"] = evaluate_bbc(ns, chosen["bbc"], thresholds, llm=llm, say=say)
+    return results
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -104,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
         args = args[1:]
     try:
         ns = build_parser().parse_args(args)
-        thresholds = gates(ns.fail_under, ns.k)
+        for name in GOLD_SETS:  # every table is checked before any work
+            gates(ns.fail_under, ns.k, gold_set=name)
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
     except UsageError as exc:
@@ -115,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         print(line, file=sys.stderr)
 
     try:
-        result = evaluate(ns, thresholds, say=say)
+        results = evaluate(ns, say=say)
     except UsageError as exc:
         print(f"qa eval: error: {exc}", file=sys.stderr)
         return 2
@@ -126,17 +119,15 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"qa eval: error: {exc}", file=sys.stderr)
         return 1
-    written = report.write(result, ns.report)
-    summary = {key: value for key, value in result.items() if key != "items"}
+    written = report.write(results, ns.report)
+    summary = {name: {k: v for k, v in result.items() if k != "items"} for name, result in results.items()}
     out = sys.stderr if ns.json else sys.stdout
-    if ns.json:
-        print(json.dumps(summary, indent=2))
-    else:
-        print(report.text_tables(summary))
-    for failure in result["gates"]["failures"]:
+    print(json.dumps(summary, indent=2) if ns.json else report.text_tables(summary))
+    failures = [f"{name}: {failure}" for name, result in results.items() for failure in result["gates"]["failures"]]
+    for failure in failures:
         print(f"FAIL {failure}", file=out)
-    print(f"report: {_shown(written)}", file=out)
-    return 1 if result["gates"]["failures"] else 0
+    print(f"report: {shown(written)}", file=out)
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":

@@ -17,6 +17,9 @@ DEFAULT_REPORT = ROOT / "eval" / "reports" / "latest"
 PYPROJECT = ROOT / "pyproject.toml"
 DEFAULT_K = 5
 DEFAULT_CHUNK_SIZES = (120, 240)
+DEFAULT_BBC_GOLD = ROOT / "eval" / "gold" / "bbc.jsonl"
+DEFAULT_BBC = ROOT.parent / "shared" / "data" / "bbc"
+GOLD_SETS = ("seed", "bbc")
 
 
 class UsageError(Exception):
@@ -29,11 +32,26 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="qa eval", description="Run the gold set, print metrics, write a report, gate on thresholds.")
-    p.add_argument("--gold", type=Path, default=DEFAULT_GOLD, help="gold set (JSON lines)")
+    p = _Parser(prog="qa eval", description="Run the gold sets, print metrics, write a report, gate on thresholds.")
+    p.add_argument(
+        "--gold-set",
+        choices=[*GOLD_SETS, "all"],
+        help="which gold set to run: the seed bulletin's, the BBC archive's, or both (default all; "
+        "a missing BBC archive is then skipped with a note)",
+    )
+    p.add_argument("--gold", type=Path, default=DEFAULT_GOLD, help="the seed gold set (JSON lines)")
     p.add_argument(
         "--corpus", type=Path, default=DEFAULT_CORPUS, help="bulletins to index for the eval (default corpus/)"
     )
+    p.add_argument("--bbc-gold", type=Path, default=DEFAULT_BBC_GOLD, help="the BBC gold set (JSON lines)")
+    p.add_argument("--bbc", type=Path, default=DEFAULT_BBC, help="the BBC archive (default ../shared/data/bbc)")
+    p.add_argument("--bbc-store", type=Path, help="keep the BBC index (and the starter's) in this folder and reuse it")
+    p.add_argument(
+        "--split",
+        choices=["dev", "test", "all"],
+        help="BBC items to report and gate (default: test reported and gated, dev printed beside it)",
+    )
+    p.add_argument("--no-starter", action="store_true", help="skip the llama-index starter pipeline on the BBC set")
     p.add_argument("--mode", choices=["auto", "llm", "extractive"], default="auto")
     p.add_argument("--report", type=Path, default=DEFAULT_REPORT, help="folder for metrics.json, report.md, chart.svg")
     p.add_argument("--json", action="store_true", help="print the metrics as one JSON object (tables go nowhere)")

@@ -67,24 +67,35 @@ def run_items(
     return rows, cited
 
 
-def ablation(items: list[dict[str, Any]], stores: dict[int, Any], *, k: int) -> list[dict[str, Any]]:
-    """Retrieval only: evidence recall and MRR per retriever and chunk size (follow-ups rewritten without an LLM)."""
+def asked(items: list[dict[str, Any]]) -> list[tuple[str, list[str]]]:
+    """(standalone question, evidence) per answerable item with evidence; follow-ups rewritten without an LLM."""
     from qa.followup import standalone_question
-    from qa.retrieve import retrieve
 
-    asked = [
+    return [
         (standalone_question(it["question"], it.get("history") or []), it["evidence"])
         for it in items
         if it["answerable"] and it.get("evidence")
     ]
+
+
+def retrieval_ranks(questions: list[tuple[str, list[str]]], store: Any, *, k: int, retriever: str = "hybrid") -> list:
+    """Evidence rank of each question's top ``k`` passages from ``qa.retrieve`` alone (no answer step)."""
+    from qa.retrieve import retrieve
+
+    vectors = store.embed([q for q, _ in questions]) if questions else []
+    return [
+        m.evidence_rank([p.text for p in retrieve(store, q, k=k, mode=retriever, query_vector=vec)], ev)
+        for (q, ev), vec in zip(questions, vectors, strict=True)
+    ]
+
+
+def ablation(items: list[dict[str, Any]], stores: dict[int, Any], *, k: int) -> list[dict[str, Any]]:
+    """Retrieval only: evidence recall and MRR per retriever and chunk size."""
+    questions = asked(items)
     out = []
     for size, store in stores.items():
-        vectors = store.embed([q for q, _ in asked]) if asked else []
         for retriever in RETRIEVERS:
-            ranks = [
-                m.evidence_rank([p.text for p in retrieve(store, q, k=k, mode=retriever, query_vector=vec)], ev)
-                for (q, ev), vec in zip(asked, vectors, strict=True)
-            ]
+            ranks = retrieval_ranks(questions, store, k=k, retriever=retriever)
             out.append(
                 {
                     "retriever": retriever,
@@ -95,3 +106,28 @@ def ablation(items: list[dict[str, Any]], stores: dict[int, Any], *, k: int) -> 
                 }
             )
     return out
+
+
+def shown(path: Path) -> str:
+    """``path`` relative to the working folder when it lies below it (reports stay machine-neutral)."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def run_summary(
+    rows: list[dict[str, Any]], *, mode: str, k: int, gold: Path, corpus: Path, store: Any, chunk_tokens: int
+) -> dict[str, Any]:
+    """The ``run`` entry of a result: what was asked of which index (``seconds`` is added by the caller)."""
+    return {
+        "items": len(rows),
+        "mode": mode,
+        "answer_modes": sorted({r["mode"] for r in rows}),
+        "k": k,
+        "gold": shown(gold),
+        "corpus": shown(corpus),
+        "chunk_tokens": chunk_tokens,
+        "chunks": store.catalog.counts()["chunks"],
+        "llm_fallbacks": sum(r["llm_fallback"] for r in rows),
+    }

@@ -68,6 +68,8 @@ def score_item(
     return {
         "id": item["id"],
         "category": item["category"],
+        "classes": list(item.get("classes") or []),
+        "follow_up": bool(item.get("history")),
         "answerable": answerable,
         "question": item["question"],
         "expected": item.get("answer", ""),
@@ -114,6 +116,7 @@ def aggregate(rows: list[dict[str, Any]], k: int) -> dict[str, Any]:
         # the issue's targets: required facts in the answer, and the evidence passage cited,
         # per answerable question (a refusal counts as a miss)
         "answerable_accuracy": mean([float(r["correct"]) for r in answerable]),
+        "follow_up_accuracy": mean([float(r["correct"]) for r in rows if r["follow_up"]]),
         "evidence_cited": mean([float(bool(r["citation_recall"])) for r in answerable if r["has_evidence"]]),
         "fact_coverage": mean([r["fact_coverage"] for r in answerable]),
         **recall_curve([r["evidence_rank"] for r in rows if r["has_evidence"]], k),
@@ -131,8 +134,15 @@ def aggregate(rows: list[dict[str, Any]], k: int) -> dict[str, Any]:
         "completion_tokens": sum(r["completion_tokens"] for r in rows),
         "cost_usd": round(sum(r["cost_usd"] for r in rows), 6),
     }
-    categories: dict[str, list[bool]] = {}
-    for r in rows:
-        categories.setdefault(r["category"], []).append(r["correct"])
-    out["per_category"] = {c: {"n": len(v), "accuracy": round(sum(v) / len(v), 4)} for c, v in categories.items()}
+    out["per_category"] = accuracy_by(rows, lambda r: [r["category"]])
+    out["per_class"] = accuracy_by(rows, lambda r: r["classes"])
     return out
+
+
+def accuracy_by(rows: list[dict[str, Any]], keys: Callable[[dict[str, Any]], list[str]]) -> dict[str, Any]:
+    """``{key: {"n": items, "accuracy": share correct}}`` in first-seen order; a row may count under several keys."""
+    groups: dict[str, list[bool]] = {}
+    for r in rows:
+        for key in keys(r):
+            groups.setdefault(key, []).append(r["correct"])
+    return {c: {"n": len(v), "accuracy": round(sum(v) / len(v), 4)} for c, v in groups.items()}

@@ -19,6 +19,8 @@ HIGHER_IS_BETTER = frozenset(
     {
         "answer_accuracy",
         "answerable_accuracy",
+        "follow_up_accuracy",
+        "evidence_recall_lead_over_starter",
         "evidence_cited",
         "fact_coverage",
         "mrr",
