@@ -53,20 +53,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--no-starter", action="store_true", help="skip the llama-index starter pipeline on the BBC set")
     p.add_argument("--mode", choices=["auto", "llm", "extractive"], default="auto")
-    p.add_argument("--report", type=Path, default=DEFAULT_REPORT, help="folder for metrics.json, report.md, chart.svg")
-    p.add_argument("--json", action="store_true", help="print the metrics as one JSON object (tables go nowhere)")
+    p.add_argument(
+        "--report", type=Path, default=DEFAULT_REPORT, help="folder for metrics.json, report.md and the charts"
+    )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print the metrics as one JSON object, a key per gold set (tables go nowhere)",
+    )
     p.add_argument(
         "--fail-under",
         action="extend",
         nargs="+",
         default=[],
         metavar="METRIC=VALUE",
-        help="add or override a gate; lower-is-better metrics (rates, latency) fail when above VALUE",
+        help="add or override a gate on every gold set; lower-is-better metrics (rates, latency) fail when above VALUE",
     )
     p.add_argument(
-        "--store", type=Path, help="keep the eval's indexes in this folder and reuse them (default: a temp folder)"
+        "--store", type=Path, help="keep the seed set's indexes in this folder and reuse them (default: a temp folder)"
     )
-    p.add_argument("--no-ablation", action="store_true", help="skip the retrieval ablation")
+    p.add_argument("--no-ablation", action="store_true", help="skip the seed set's retrieval ablation")
     p.add_argument(
         "--chunk-sizes",
         default=",".join(map(str, DEFAULT_CHUNK_SIZES)),
