@@ -20,7 +20,8 @@ from eval import metrics as m
 from eval.options import UsageError
 from eval.scoring import Supports, recall_curve, score_item
 
-RETRIEVERS: tuple[Literal["dense", "keyword", "hybrid"], ...] = ("dense", "keyword", "hybrid")
+Retriever = Literal["dense", "keyword", "hybrid"]
+RETRIEVERS: tuple[Retriever, ...] = ("dense", "keyword", "hybrid")
 
 
 def build_index(corpus: Path, folder: Path, chunk_tokens: int, *, say: Callable[[str], None]) -> Any:
@@ -78,7 +79,9 @@ def asked(items: list[dict[str, Any]]) -> list[tuple[str, list[str]]]:
     ]
 
 
-def retrieval_ranks(questions: list[tuple[str, list[str]]], store: Any, *, k: int, retriever: str = "hybrid") -> list:
+def retrieval_ranks(
+    questions: list[tuple[str, list[str]]], store: Any, *, k: int, retriever: Retriever = "hybrid"
+) -> list[int | None]:
     """Evidence rank of each question's top ``k`` passages from ``qa.retrieve`` alone (no answer step)."""
     from qa.retrieve import retrieve
 
