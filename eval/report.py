@@ -75,6 +75,8 @@ Table = tuple[str, list[str], list[list[str]]]
 def _main_table(result: dict[str, Any]) -> Table:
     k = result.get("run", {}).get("k", 5)
     names = list(MAIN_METRICS) + (list(LLM_METRICS) if result.get("prompt_tokens") else [])
+    gated = (resolve_threshold(n) for n in result.get("gates", {}).get("thresholds", {}))
+    names += [t[0] for t in gated if t and t[0] not in names]  # e.g. evidence_recall_at_1 on the BBC set
     dev = result.get("dev")
     rows = []
     for name in names:
