@@ -1,10 +1,11 @@
-"""Render an eval result: text tables for the terminal, Markdown + SVG on disk.
+"""Render eval results: text tables for the terminal, Markdown + SVG on disk.
 
-``write`` puts ``metrics.json`` (everything, per-item rows included),
-``report.md`` and ``chart.svg`` (evidence recall at 1..k per retriever and
-chunk size, and accuracy per category) into one folder. The chart is drawn as
-plain SVG so the report needs no plotting library; nothing in it depends on
-the clock, so two runs with the same figures give the same files (apart from
+One section per gold set, built from the same tables for the terminal
+(``text_tables``) and the report (``markdown``). ``write`` puts
+``metrics.json`` (everything, per-item rows included), ``report.md`` and one
+chart per set (``chart.svg`` for the first, ``chart-<set>.svg`` for the
+others; ``eval.chart``) into one folder; nothing in them depends on the
+clock, so two runs with the same figures give the same files (apart from
 latency).
 
 This module formats; it computes no metric and runs nothing.
@@ -13,16 +14,16 @@ This module formats; it computes no metric and runs nothing.
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
-from eval.metrics import resolve_threshold
+from eval.chart import chart_svg
+from eval.thresholds import resolve_threshold
 
 MAIN_METRICS = (
     "answer_accuracy",
     "answerable_accuracy",
+    "follow_up_accuracy",
     "evidence_cited",
     "fact_coverage",
     "evidence_recall_at_k",
@@ -37,8 +38,6 @@ MAIN_METRICS = (
     "latency_p95_ms",
 )
 LLM_METRICS = ("prompt_tokens", "completion_tokens", "cost_usd")
-COLORS = {"dense": "#1f77b4", "keyword": "#ff7f0e", "hybrid": "#2ca02c"}
-DASHES = ("", "6 3", "2 3", "8 3 2 3")
 
 
 def _fmt(value: Any, name: str = "") -> str:
@@ -70,17 +69,26 @@ def _label(metric: str, k: int) -> str:
     return f"evidence_recall_at_{k}" if metric == "evidence_recall_at_k" else metric
 
 
-def _main_rows(result: dict[str, Any]) -> list[list[str]]:
+Table = tuple[str, list[str], list[list[str]]]
+
+
+def _main_table(result: dict[str, Any]) -> Table:
     k = result.get("run", {}).get("k", 5)
     names = list(MAIN_METRICS) + (list(LLM_METRICS) if result.get("prompt_tokens") else [])
+    gated = (resolve_threshold(n) for n in result.get("gates", {}).get("thresholds", {}))
+    names += [t[0] for t in gated if t and t[0] not in names]  # e.g. evidence_recall_at_1 on the BBC set
+    dev = result.get("dev")
     rows = []
     for name in names:
         gate, status = _gate(result, name)
-        rows.append([_label(name, k), _fmt(result.get(name), name), gate, status])
-    return rows
+        beside = [_fmt(dev.get(name), name)] if dev else []
+        rows.append([_label(name, k), _fmt(result.get(name), name), *beside, gate, status])
+    split = result.get("run", {}).get("split")
+    value = f"value ({split})" if split else "value"
+    return "", ["metric", value, *([f"dev ({dev['items']} items)"] if dev else []), "gate", "status"], rows
 
 
-def _ablation_rows(result: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+def _ablation_table(result: dict[str, Any]) -> Table:
     k = result.get("run", {}).get("k", 5)
     ks = sorted({1, min(3, k), k})
     headers = ["retriever", "chunk_tokens", "chunks", *(f"recall@{j}" for j in ks), "mrr"]
@@ -94,11 +102,41 @@ def _ablation_rows(result: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
         ]
         for a in result.get("ablation", [])
     ]
-    return headers, rows
+    return "Retrieval ablation (retrieval only, answerable items with evidence)", headers, rows
 
 
-def _category_rows(result: dict[str, Any]) -> list[list[str]]:
-    return [[c, str(v["n"]), _fmt(v["accuracy"])] for c, v in result.get("per_category", {}).items()]
+def _retrieval_table(result: dict[str, Any]) -> Table:
+    retrieval, k = result["retrieval"], result.get("run", {}).get("k", 5)
+    pipelines = [(n, retrieval[n]) for n in ("ours", "starter") if n in retrieval]
+    rows = [
+        [label, *(_fmt(curve.get(f"evidence_recall_at_{j}")) for j in range(1, k + 1)), _fmt(curve.get("mrr"))]
+        for label, curve in pipelines
+    ]
+    title = f"Retrieval alone, ours vs the llama-index starter ({retrieval['items']} items with evidence)"
+    return title, ["pipeline", *(f"recall@{j}" for j in range(1, k + 1)), "mrr"], rows
+
+
+def _accuracy_table(title: str, groups: dict[str, Any]) -> Table:
+    return title, ["group", "n", "accuracy"], [[c, str(v["n"]), _fmt(v["accuracy"])] for c, v in groups.items()]
+
+
+def _judge_table(result: dict[str, Any]) -> Table:
+    rows = [[name, value if isinstance(value, str) else _fmt(value)] for name, value in result["judge"].items()]
+    return "LLM judge (reported only, never gates)", ["measure", "value"], rows
+
+
+def _tables(result: dict[str, Any]) -> list[Table]:
+    out = [_main_table(result)]
+    if result.get("ablation"):
+        out.append(_ablation_table(result))
+    if result.get("retrieval"):
+        out.append(_retrieval_table(result))
+    out.append(_accuracy_table("Accuracy per category", result.get("per_category", {})))
+    if result.get("per_class"):
+        out.append(_accuracy_table("Accuracy per class", result["per_class"]))
+    if result.get("judge"):
+        out.append(_judge_table(result))
+    return out
 
 
 def _text_table(headers: list[str], rows: list[list[str]]) -> str:
@@ -126,154 +164,44 @@ def _headline(result: dict[str, Any]) -> str:
     )
 
 
-def text_tables(result: dict[str, Any]) -> str:
-    parts = [f"qa eval: {_headline(result)}", "", _text_table(["metric", "value", "gate", ""], _main_rows(result))]
-    if result.get("ablation"):
-        headers, rows = _ablation_rows(result)
-        parts += ["", "ablation (retrieval only, answerable items with evidence)", _text_table(headers, rows)]
-    parts += ["", "accuracy per category", _text_table(["category", "n", "accuracy"], _category_rows(result))]
-    if result.get("judge"):
-        parts += ["", "LLM judge (reported only, never gates)", _text_table(["measure", "value"], _judge_rows(result))]
-    return "\n".join(parts)
+def text_tables(results: dict[str, dict[str, Any]]) -> str:
+    parts = []
+    for name, result in results.items():
+        parts += [f"qa eval [{name}]: {_headline(result)}"]
+        for title, headers, rows in _tables(result):
+            parts += ([title] if title else []) + [_text_table(headers, rows), ""]
+    return "\n".join(parts).rstrip()
 
 
-def _judge_rows(result: dict[str, Any]) -> list[list[str]]:
-    return [[name, value if isinstance(value, str) else _fmt(value)] for name, value in result["judge"].items()]
+def _chart_file(results: dict[str, Any], name: str) -> str:
+    return "chart.svg" if name == next(iter(results)) else f"chart-{name}.svg"
 
 
-def markdown(result: dict[str, Any]) -> str:
-    parts = [
-        "# Evaluation report",
-        "",
-        _headline(result),
-        "",
-        "![recall at k and accuracy per category](chart.svg)",
-        "",
-        "## Metrics",
-        "",
-        _md_table(["metric", "value", "gate", "status"], _main_rows(result)),
-    ]
-    failures = result.get("gates", {}).get("failures", [])
-    parts += ["", "Gates: " + ("all passed." if not failures else "; ".join(f"**FAIL** {f}" for f in failures))]
-    if result.get("ablation"):
-        headers, rows = _ablation_rows(result)
-        parts += [
-            "",
-            "## Retrieval ablation",
-            "",
-            "Evidence recall and MRR of retrieval alone (no answer step) on the answerable items with evidence; "
-            "follow-ups are rewritten without an LLM.",
-            "",
-            _md_table(headers, rows),
-        ]
-    parts += ["", "## Accuracy per category", "", _md_table(["category", "n", "accuracy"], _category_rows(result))]
-    if result.get("judge"):
-        parts += [
-            "",
-            "## LLM judge (reported only, never gates)",
-            "",
-            _md_table(["measure", "value"], _judge_rows(result)),
-        ]
-    misses = [r for r in result.get("items", []) if not r["correct"]]
-    if misses:
-        rows = [[r["id"], r["category"], r["question"], r["expected"], r["answer"][:240]] for r in misses]
-        parts += [
-            "",
-            f"## Wrong answers ({len(misses)})",
-            "",
-            _md_table(["id", "category", "question", "expected", "answer"], rows),
-        ]
+def markdown(results: dict[str, dict[str, Any]]) -> str:
+    parts = ["# Evaluation report"]
+    for name, result in results.items():
+        chart = _chart_file(results, name)
+        parts += ["", f"## Gold set: {name}", "", _headline(result), "", f"![recall at k and accuracy]({chart})"]
+        for title, headers, rows in _tables(result):
+            parts += ["", f"### {title or 'Metrics'}", "", _md_table(headers, rows)]
+            if not title:
+                failures = result.get("gates", {}).get("failures", [])
+                gates = "all passed." if not failures else "; ".join(f"**FAIL** {f}" for f in failures)
+                parts += ["", "Gates: " + gates]
+        misses = [r for r in result.get("items", []) if not r["correct"]]
+        if misses:
+            rows = [[r["id"], r["category"], r["question"], r["expected"], r["answer"][:240]] for r in misses]
+            headers = ["id", "category", "question", "expected", "answer"]
+            parts += ["", f"### Wrong answers ({len(misses)})", "", _md_table(headers, rows)]
     return "\n".join(parts) + "\n"
 
 
-def _curves(result: dict[str, Any]) -> list[tuple[str, str, str, list[float]]]:
-    """(label, colour, dash, recall at 1..k) for the chart: the ablation, or the main run alone."""
-    k = result.get("run", {}).get("k", 5)
-
-    def points(d: dict[str, Any]) -> list[float]:
-        return [float(d.get(f"evidence_recall_at_{j}") or 0.0) for j in range(1, k + 1)]
-
-    rows = result.get("ablation") or []
-    sizes = sorted({a["chunk_tokens"] for a in rows})
-    curves = [
-        (
-            f"{a['retriever']} @{a['chunk_tokens']}",
-            COLORS.get(a["retriever"], "#555"),
-            DASHES[sizes.index(a["chunk_tokens"]) % len(DASHES)],
-            points(a),
-        )
-        for a in rows
-    ]
-    return curves or [("answers", COLORS["hybrid"], "", points(result))]
-
-
-def chart_svg(result: dict[str, Any]) -> str:
-    width, height, top, bottom = 860, 340, 40, 280
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">',
-        f'<rect width="{width}" height="{height}" fill="white"/>',
-    ]
-    # left: evidence recall at 1..k
-    x0, x1 = 50, 330
-    curves = _curves(result)
-    k = max(len(c[3]) for c in curves)
-    out.append(f'<text x="{x0}" y="20" font-size="13" font-weight="bold">Evidence recall at k</text>')
-    # the axis starts at 0.5 (or lower when a curve does) so close retrievers stay apart
-    floor = min(0.5, *(math.floor(v * 10) / 10 for c in curves for v in c[3]))
-
-    def yv(v: float) -> float:
-        return bottom - (v - floor) / (1 - floor) * (bottom - top)
-
-    for i in range(6):
-        v = floor + i * (1 - floor) / 5
-        y = yv(v)
-        out.append(f'<line x1="{x0}" y1="{y:.1f}" x2="{x1}" y2="{y:.1f}" stroke="#ddd"/>')
-        out.append(f'<text x="{x0 - 6}" y="{y + 4:.1f}" text-anchor="end">{v:.1f}</text>')
-
-    def xk(j: int) -> float:
-        return x0 + (j - 1) * (x1 - x0) / max(k - 1, 1)
-
-    for j in range(1, k + 1):
-        out.append(f'<text x="{xk(j):.1f}" y="{bottom + 16}" text-anchor="middle">{j}</text>')
-    out.append(f'<text x="{(x0 + x1) / 2}" y="{bottom + 32}" text-anchor="middle">k</text>')
-    for n, (label, color, dash, pts) in enumerate(curves):
-        path = " ".join(f"{xk(j + 1):.1f},{yv(v):.1f}" for j, v in enumerate(pts))
-        dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-        out.append(f'<polyline points="{path}" fill="none" stroke="{color}" stroke-width="2"{dash_attr}/>')
-        ly = top + 14 * n
-        out.append(
-            f'<line x1="{x1 + 12}" y1="{ly}" x2="{x1 + 36}" y2="{ly}" stroke="{color}" stroke-width="2"{dash_attr}/>'
-        )
-        out.append(f'<text x="{x1 + 40}" y="{ly + 4}">{escape(label)}</text>')
-    # right: accuracy per category
-    cats = list(result.get("per_category", {}).items())
-    bx0, bx1 = 600, 820
-    out.append(f'<text x="{bx0 - 110}" y="20" font-size="13" font-weight="bold">Answer accuracy per category</text>')
-    step = (bottom - top) / max(len(cats), 1)
-    for i, (cat, v) in enumerate(cats):
-        y = top + i * step
-        w = v["accuracy"] * (bx1 - bx0)
-        out.append(f'<text x="{bx0 - 6}" y="{y + step * 0.6:.1f}" text-anchor="end">{escape(cat)} ({v["n"]})</text>')
-        out.append(
-            f'<rect x="{bx0}" y="{y + step * 0.15:.1f}" width="{bx1 - bx0}" height="{step * 0.7:.1f}" fill="#eee"/>'
-        )
-        out.append(
-            f'<rect x="{bx0}" y="{y + step * 0.15:.1f}" width="{w:.1f}" height="{step * 0.7:.1f}" fill="#4c72b0"/>'
-        )
-        out.append(
-            f'<text x="{bx0 + 4}" y="{y + step * 0.6:.1f}" fill="{"white" if w > 40 else "black"}">'
-            f"{v['accuracy']:.2f}</text>"
-        )
-    out.append("</svg>")
-    return "\n".join(out) + "\n"
-
-
-def write(result: dict[str, Any], folder: Path) -> Path:
-    """Write metrics.json, chart.svg and report.md into ``folder``; return the report's path."""
+def write(results: dict[str, dict[str, Any]], folder: Path) -> Path:
+    """Write metrics.json, one chart per gold set and report.md into ``folder``; return the report's path."""
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "metrics.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    (folder / "chart.svg").write_text(chart_svg(result), encoding="utf-8")
+    (folder / "metrics.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    for name, result in results.items():
+        (folder / _chart_file(results, name)).write_text(chart_svg(result), encoding="utf-8")
     path = folder / "report.md"
-    path.write_text(markdown(result), encoding="utf-8")
+    path.write_text(markdown(results), encoding="utf-8")
     return path
