@@ -23,14 +23,14 @@ import numpy as np
 
 from qa import citations as cite
 from qa import prompts
-from qa.catalog import unpack_vectors
+from qa.catalog import RowFilter, unpack_vectors
 from qa.chunking import sentences as split_spans
 from qa.errors import LLMError, UsageError
 from qa.extractive import CONFLICT_LEAD, Candidate, Selection, candidates, select
 from qa.followup import standalone_question
 from qa.guard import looks_like_instruction, withhold_instructions
 from qa.llm import LLMClient, LLMConfig, count_message_tokens
-from qa.retrieve import DEFAULT_K, MAX_K, Passage, check_k, make_filters, retrieve
+from qa.retrieve import DEFAULT_K, MAX_K, Filters, Passage, check_k, make_filters, retrieve
 from qa.store import Store
 from qa.support import cosine, support
 from qa.tokens import count_tokens, truncate_to_tokens
@@ -92,6 +92,29 @@ def clean_question(question: object) -> tuple[str, list[str]]:
 
 def _refusal(question: str, reason: str, mode: str) -> Answer:
     return Answer(question, prompts.REFUSAL, refused=True, mode=mode, notices=[f"refused: {reason}"] if reason else [])
+
+
+def _iso(yyyymmdd: int) -> str:
+    text = str(yyyymmdd)
+    return f"{text[:4]}-{text[4:6]}-{text[6:]}"
+
+
+def empty_range_text(store: Store, filters: Filters) -> str:
+    """Why a date filter left nothing to read: no article in the range, and the range the index covers."""
+    first, last, undated, inside = store.catalog.date_span(RowFilter(filters.since, filters.until, filters.source))
+    if filters.since and filters.until:
+        asked = f"from {_iso(filters.since)} to {_iso(filters.until)}"
+    else:
+        asked = f"on or after {_iso(filters.since)}" if filters.since else f"on or before {_iso(filters.until)}"
+    if inside:  # articles are there, none of them matched the question
+        return prompts.REFUSAL
+    if not first:
+        covers = "no indexed article carries a date"
+    else:
+        covers = f"the index covers {first} to {last}" if first != last else f"every dated article is from {first}"
+    left_out = f" ({undated} undated article{'s' if undated != 1 else ''} never match a date filter)" if undated else ""
+    source = f" from {filters.source}" if filters.source else ""
+    return f"No indexed article{source} is dated {asked}: {covers}{left_out}. Widen or clear the dates."
 
 
 def _citation(n: int, p: Passage, quote: Candidate | None) -> Citation:
@@ -241,6 +264,7 @@ class _Prepared:
     notices: list[str]
     started: float
     k: int
+    filters: Filters
 
     def prompt_sources(self) -> list[Passage]:
         """The top k passages, plus any passage holding a sentence the selection chose."""
@@ -278,7 +302,7 @@ def _prepare(
         if selection.refused and standalone != q:  # the follow-up alone may be too thin
             again = candidates(standalone, passages, embed=store.embed, idf=idf, sentence_vectors=stored)
             selection = select(standalone, again, asked=q, idf=idf)
-    return _Prepared(q, standalone, passages, selection, notices, started, k)
+    return _Prepared(q, standalone, passages, selection, notices, started, k, filters)
 
 
 def _finish(ans: Answer, prep: _Prepared) -> Answer:
@@ -312,6 +336,9 @@ def stream_answer(
     used_mode = "llm" if client else "extractive"
     if prep.selection.refused:
         ans = _refusal(prep.question, prep.selection.reason, used_mode)
+        if not prep.passages and (prep.filters.since or prep.filters.until):
+            ans.text = empty_range_text(store, prep.filters)
+            ans.notices = ["refused: no indexed article falls in the date range"]
         yield ans.text
         yield _finish(ans, prep)
         return

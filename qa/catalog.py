@@ -259,6 +259,17 @@ class Catalog:
             "chunks": conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0],
         }
 
+    def date_span(self, limits: RowFilter | None = None) -> tuple[str, str, int, int]:
+        """(first date, last date, undated articles, articles within ``limits``) of the catalog."""
+        conn = self._conn()
+        first, last, undated = conn.execute(
+            "SELECT MIN(CASE WHEN date_int > 0 THEN date END), MAX(CASE WHEN date_int > 0 THEN date END), "
+            "SUM(date_int <= 0) FROM articles"
+        ).fetchone()
+        where, args = (limits or RowFilter()).sql()
+        inside = conn.execute(f"SELECT COUNT(*) FROM articles a WHERE 1=1{where}", args).fetchone()[0]
+        return first or "", last or "", int(undated or 0), int(inside)
+
     def chunk_count(self) -> int:
         value = self._meta("chunks")
         return int(value) if value is not None else self.counts()["chunks"]

@@ -46,6 +46,20 @@ def test_ask_json_is_one_object_with_citations(store: str) -> None:
     assert {c["n"] for c in data["citations"]} == {1, 2}
 
 
+@pytest.mark.parametrize(
+    ("dates", "said"),
+    [
+        (("--since", "2030-01-01", "--until", "2030-12-31"), "dated from 2030-01-01 to 2030-12-31"),
+        (("--until", "2020-01-01"), "dated on or before 2020-01-01"),
+    ],
+)
+def test_date_range_without_articles_says_which_dates_the_index_covers(store: str, dates: tuple[str, ...], said: str) -> None:
+    done = qa_cli("ask", "Who leads ISIS-K in Afghanistan?", "--store", store, *dates)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"No indexed article is {said}: every dated article is from 2024-09-05. Widen or clear the dates."
+    assert "nothing retrieved" not in done.stdout + done.stderr
+
+
 def test_refusal_prints_the_refusal_and_no_sources(store: str) -> None:
     done = qa_cli("ask", "How many people died in the Kerman attack?", "--store", store)
     assert done.returncode == 0

@@ -195,6 +195,19 @@ def test_bad_date_range_shows_a_one_line_error(app: AppTest) -> None:
     assert len(app.error) == 1 and "after" in app.error[0].value
 
 
+def test_date_range_without_articles_says_so_and_which_dates_are_indexed(app: AppTest) -> None:
+    from datetime import date
+
+    app.sidebar.date_input[0].set_value(date(2030, 1, 1))
+    app.sidebar.date_input[1].set_value(date(2030, 12, 31))
+    answer = ask(app, "Who leads ISIS-K in Afghanistan?")
+    assert answer.refused and not answer.citations
+    shown = app.chat_message[-1].info[0].value
+    assert "No indexed article is dated from 2030-01-01 to 2030-12-31" in shown
+    # the module's upload test may have added an article of 2024-09-06
+    assert re.search(r"(every dated article is from 2024-09-05|the index covers 2024-09-05 to 2024-09-06)\.", shown)
+
+
 @pytest.mark.parametrize(
     ("name", "data", "reason"),
     [

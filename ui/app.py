@@ -36,7 +36,7 @@ def load_store(path: str, chroma_url: str | None) -> Store:
 
 def progress_bar(label: str):
     bar = st.progress(0.0, text=label)
-    return bar, lambda stage, done, total: bar.progress(*render.progress_text(stage, done, total))
+    return bar, lambda status: bar.progress(*render.progress_text(status))
 
 
 def failed(exc: Exception) -> str:

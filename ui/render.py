@@ -15,6 +15,7 @@ import re
 from qa import citations as cite
 from qa.answer import UNSUPPORTED_MARK, Answer, Citation
 from qa.errors import QAError
+from qa.index import IngestProgress
 
 FALLBACK_PREFIX = "LLM failed"
 UNSUPPORTED_BADGE = (
@@ -126,7 +127,9 @@ def mode_label(llm_model: str | None) -> str:
     return f"LLM · {llm_model}" if llm_model else "offline extractive"
 
 
-def progress_text(stage: str, done: int, total: int) -> tuple[float, str]:
+def progress_text(status: IngestProgress) -> tuple[float, str]:
     """A ``st.progress`` value and caption from an ingest progress callback."""
-    fraction = done / total if total > 0 else 1.0
-    return min(max(fraction, 0.0), 1.0), f"{stage} {done}/{total} chunks"
+    total = status.chunks_total
+    fraction = status.chunks_done / total if total > 0 else 1.0
+    caption = f"embedding {status.chunks_done}/{total} chunks · {status.articles} articles"
+    return min(max(fraction, 0.0), 1.0), caption
