@@ -47,7 +47,8 @@ def get_store(store: Store | Path | str | None = None, *, chroma_url: str | None
     key = (str(path.resolve()), url)
     with _stores_lock:
         if key not in _stores:
-            _stores[key] = open_store(path, chroma_url=url)
+            # a store keeps the precision that built it; QA_EMBED_PRECISION only chooses for a new one
+            _stores[key] = open_store(path, chroma_url=url, embed_precision=settings().embed_precision)
         return _stores[key]
 
 

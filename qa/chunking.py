@@ -96,7 +96,8 @@ def chunk_spans(
 
 def _fits_model(text: str) -> bool:
     """True if the embedding model reads all of ``text`` (no truncation)."""
-    from qa.embed import MAX_WORD_PIECES, word_pieces
+    from qa.wordpieces import MAX_WORD_PIECES
+    from qa.wordpieces import count as word_pieces
 
     # a word piece covers at least one character: short text needs no tokenizer
     return len(text) - sum(ch.isspace() for ch in text) <= MAX_WORD_PIECES - 2 or word_pieces(text) <= MAX_WORD_PIECES

@@ -10,30 +10,16 @@ This module embeds; it does not chunk or store.
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Any
-
 from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from qa.fast_encoder import DEFAULT_BATCH_SIZE, MAX_WORD_PIECES, model_path
+from qa.wordpieces import count as word_pieces
+from qa.wordpieces import tokenizer as word_piece_tokenizer
 
-__all__ = ["MAX_WORD_PIECES", "BundledEmbedding", "model_path", "word_pieces"]
+__all__ = ["MAX_WORD_PIECES", "BundledEmbedding", "model_path", "word_piece_tokenizer", "word_pieces"]
 MODEL_NAME = "all-MiniLM-L6-v2"
 
 
-@lru_cache(maxsize=1)
-def word_piece_tokenizer() -> Any:
-    from tokenizers import Tokenizer
-
-    tokenizer = Tokenizer.from_file(str(model_path() / "tokenizer.json"))
-    tokenizer.no_padding()
-    tokenizer.no_truncation()
-    return tokenizer
-
-
-def word_pieces(text: str) -> int:
-    """How many word pieces the model sees for ``text`` (special tokens included)."""
-    return len(word_piece_tokenizer().encode(text).ids)
 
 
 class BundledEmbedding(BaseEmbedding):

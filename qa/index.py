@@ -34,12 +34,12 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from qa import wordpieces
 from qa.catalog import SCHEMA_VERSION, ArticleMeta, ArticleRecord, Catalog, ChunkRecord, pack_vectors
 from qa.chunking import DEFAULT_CHUNK_TOKENS, chunk_spans, sentences
 from qa.corpus import Article, ParsedFile, discover, parse_file
@@ -412,18 +412,6 @@ class ChunkInput:
     pieces: int  # word pieces the model reads
 
 
-@lru_cache(maxsize=1)
-def _tokenizer() -> Any:
-    from tokenizers import Tokenizer
-
-    from qa.fast_encoder import MAX_WORD_PIECES, model_path
-
-    tok = Tokenizer.from_file(str(model_path() / "tokenizer.json"))
-    tok.no_padding()
-    tok.enable_truncation(MAX_WORD_PIECES)
-    return tok
-
-
 def embedding_input(chunk: ChunkRecord, article: ArticleRecord | ArticleMeta) -> ChunkInput:
     """The headline (cut to fit) over the chunk text; sentences addressed to a model are withheld."""
     from qa.fast_encoder import MAX_WORD_PIECES
@@ -436,7 +424,7 @@ def embedding_input(chunk: ChunkRecord, article: ArticleRecord | ArticleMeta) ->
         body += shown
         pos = sp.end
     body += chunk.text[pos:]
-    tok = _tokenizer()
+    tok = wordpieces.tokenizer()
     body_pieces = len(tok.encode(body, add_special_tokens=False).ids)
     room = min(HEADLINE_PIECES, MAX_WORD_PIECES - 2 - body_pieces)
     head = tok.encode(article.title, add_special_tokens=False)

@@ -88,9 +88,11 @@ def test_every_chunk_is_embedded_under_its_headline_with_its_sentence_vectors(st
     assert [item.text[s:e] for s, e in item.spans] == [s.text for s in sentences(chunk.text)]
 
     stored = unpack_vectors(store.catalog.sentence_vectors([chunk.id])[chunk.id])
-    fresh = encode([s.text for s in sentences(chunk.text)])
+    fresh = encode([s.text for s in sentences(chunk.text)], precision=store.precision)
     assert stored.shape == fresh.shape
-    assert np.min(np.sum(stored * fresh, axis=1)) > 0.999  # float16 storage, same vectors
+    # float16 storage of the same vectors; int8 also scales activations per batch, so a
+    # sentence embedded beside other texts moves a little (measured worst 0.988 at batch 32)
+    assert np.min(np.sum(stored * fresh, axis=1)) > (0.999 if store.precision == "fp32" else 0.98)
 
 
 def test_headline_is_cut_so_the_model_reads_the_whole_chunk(store: Store):

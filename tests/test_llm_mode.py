@@ -122,8 +122,7 @@ def test_instruction_in_an_article_is_not_matched_on(store) -> None:
 
 
 def test_instruction_in_an_article_never_reaches_the_prompt(store) -> None:
-    snap = store.snapshot()
-    hostile = next(c for c in snap.chunks.values() if "John Smith" in c.text)
+    hostile = next(c for c in store.catalog.chunks() if "John Smith" in c.text)
     passages = [
         Passage(
             hostile.id,
