@@ -141,11 +141,12 @@ def figures(prepared: list[Prepared], cal: Any) -> dict[str, float]:
 
 
 def objective(f: dict[str, float]) -> float:
-    """Facts first, then refusing what can't be answered, then evidence; refusing answerable ones costs double."""
+    """Facts and refusing what can't be answered weigh the same (a near miss answered is as bad as a fact
+    missed), then evidence; refusing answerable ones beyond 1 in 20 costs double."""
     parts = {k: (0.0 if v != v else v) for k, v in f.items()}
     return (
         parts["facts"]
-        + 0.8 * parts["unanswerable_refused"]
+        + 1.0 * parts["unanswerable_refused"]
         + 0.3 * parts["evidence_cited"]
         - 2.0 * max(0.0, parts["answerable_refused"] - 0.05)
     )
