@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from eval import metrics as m
-from eval.harness import DEFAULT_CORPUS, DEFAULT_GOLD, build_index
+from eval.options import DEFAULT_CORPUS, DEFAULT_GOLD
+from eval.runs import build_index
 
 # values tried for each threshold (the current value is always tried as well)
 GRID: dict[str, list[float]] = {

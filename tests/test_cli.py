@@ -126,3 +126,9 @@ def test_default_store_is_filled_from_corpus_on_first_ask(tmp_path: Path) -> Non
     done = qa_cli("ask", "Who leads ISIS-K in Afghanistan?", cwd=tmp_path, env={"PYTHONPATH": str(ROOT)})
     assert done.returncode == 0, done.stderr
     assert "Ghafari" in done.stdout and (tmp_path / ".qa_store" / "catalog.sqlite").exists()
+
+
+def test_calibrate_command_is_wired_and_refits_on_dev_only() -> None:
+    done = qa_cli("calibrate", "--help")
+    assert done.returncode == 0, done.stderr
+    assert "dev half" in done.stdout and "--dry-run" in done.stdout
