@@ -30,6 +30,7 @@ import tempfile
 import threading
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -75,6 +76,21 @@ def onnx_path(cache_dir: Path | str | None = None) -> Path:
     return folder / f"all-MiniLM-L6-v2-{_fingerprint()}.onnx"
 
 
+@contextmanager
+def model_file(target: Path, what: str) -> Iterator[str]:
+    """A temporary path to write a model to, renamed to ``target`` once written (readers never see half a file)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".onnx.tmp")
+    os.close(fd)
+    try:
+        yield tmp
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except Exception as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise StoreError(f"could not write {what} to {target} ({exc}): check that the folder is writable") from exc
+
+
 def export(target: Path) -> Path:
     """Export the bundled weights to ``target`` (atomic: readers never see half a file)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -93,34 +109,23 @@ def export(target: Path) -> Path:
 
     bert = AutoModel.from_pretrained(str(model_path()), torch_dtype=torch.float32).eval()
     dummy = torch.ones((2, 8), dtype=torch.long)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".onnx.tmp")
-    os.close(fd)
-    try:
-        with torch.inference_mode(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # exporter chatter about opset details
-            torch.onnx.export(
-                _LastHidden(bert),
-                (dummy, dummy, torch.zeros_like(dummy)),
-                tmp,
-                input_names=["input_ids", "attention_mask", "token_type_ids"],
-                output_names=["last_hidden_state"],
-                dynamic_axes={
-                    "input_ids": {0: "batch", 1: "seq"},
-                    "attention_mask": {0: "batch", 1: "seq"},
-                    "token_type_ids": {0: "batch", 1: "seq"},
-                    "last_hidden_state": {0: "batch", 1: "seq"},
-                },
-                opset_version=OPSET,
-                dynamo=False,
-            )
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except Exception as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise StoreError(
-            f"could not export the embedding model to {target} ({exc}): check that the folder is writable"
-        ) from exc
+    with model_file(target, "the embedding model") as tmp, torch.inference_mode(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # exporter chatter about opset details
+        torch.onnx.export(
+            _LastHidden(bert),
+            (dummy, dummy, torch.zeros_like(dummy)),
+            tmp,
+            input_names=["input_ids", "attention_mask", "token_type_ids"],
+            output_names=["last_hidden_state"],
+            dynamic_axes={
+                "input_ids": {0: "batch", 1: "seq"},
+                "attention_mask": {0: "batch", 1: "seq"},
+                "token_type_ids": {0: "batch", 1: "seq"},
+                "last_hidden_state": {0: "batch", 1: "seq"},
+            },
+            opset_version=OPSET,
+            dynamo=False,
+        )
     return target
 
 

@@ -32,12 +32,8 @@ reads QA_EMBED_PRECISION).
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from functools import lru_cache
 from pathlib import Path
-
-from qa.errors import StoreError
 
 PRECISIONS = ("fp32", "int8")
 # Integer dot-product instructions (VNNI) make int8 MatMuls pay; plain
@@ -79,25 +75,13 @@ def quantize(src: Path, dst: Path) -> Path:
     """Write the int8 model of the fp32 export ``src`` to ``dst`` (atomic)."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    fd, tmp = tempfile.mkstemp(dir=dst.parent, suffix=".onnx.tmp")
-    os.close(fd)
+    from qa.fast_encoder import model_file
+
     quiet = _FromOnnxRuntime()
     logging.getLogger().addFilter(quiet)  # its advice to pre-process goes to the root logger; measured, no gain
     try:
-        quantize_dynamic(
-            src,
-            tmp,
-            per_channel=True,
-            op_types_to_quantize=["MatMul"],
-            weight_type=QuantType.QInt8,
-        )
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, dst)
-    except Exception as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise StoreError(
-            f"could not write the int8 embedding model to {dst} ({exc}): check that the folder is writable"
-        ) from exc
+        with model_file(dst, "the int8 embedding model") as tmp:
+            quantize_dynamic(src, tmp, per_channel=True, op_types_to_quantize=["MatMul"], weight_type=QuantType.QInt8)
     finally:
         logging.getLogger().removeFilter(quiet)
     return dst
