@@ -113,6 +113,27 @@ def measure(
     return out
 
 
+def write_report(result: dict[str, Any], out: Path, started: float, *, final: bool) -> None:
+    """bench.json and bench.md (after each section, so a cut-short run leaves its figures); at the end the plot and table."""
+    result["meta"]["seconds"] = round(time.perf_counter() - started, 1)
+    result["meta"]["complete"] = final
+    result["targets"] = target_rows(result)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "bench.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    (out / "bench.md").write_text(markdown(result), encoding="utf-8")
+    if not final:
+        print_table(result, file=sys.stderr)
+        log(f"figures so far in {out / 'bench.md'}")
+        return
+    png = plot(result, out / "bench.png")
+    print_table(result)
+    print(
+        f"\nwrote {out / 'bench.json'}, bench.md"
+        + (", bench.png" if png else "")
+        + f" in {result['meta']['seconds']:.0f} s"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if not args.bbc.is_dir():
@@ -153,14 +174,16 @@ def main(argv: list[str] | None = None) -> int:
         log("seed store: ingest the bundled bulletin, then a cold ask")
         qa.ingest([BULLETIN], store=work / "seed")
         result["seed"] = {"cold": cold_ask(work / "seed", qs["dev"][0], runs=1 if args.quick else 3)}
+        log("1x: cold ask, one added article, warm answers")
+        result["x1"] = measure(work / "ours", args, qs, work, add=True)
+        write_report(result, args.out, started, final=False)
         if persist is not None:
             log("starter: warm and cold retrieval")
             result["starter"] = {
                 "warm": starter_answers(persist, qs["dev"], warmup=qs["warmup"], work=work / "child-starter"),
                 "cold": starter_cold(persist, qs["dev"][0], work / "child-starter-cold"),
             }
-        log("1x: cold ask, one added article, warm answers")
-        result["x1"] = measure(work / "ours", args, qs, work, add=True)
+            write_report(result, args.out, started, final=False)
         if factor > 1:
             log(f"{factor}x: building the copy (no embedding)")
             built = scale_store(work / "ours", work / f"x{factor}", factor)
@@ -171,18 +194,7 @@ def main(argv: list[str] | None = None) -> int:
 
             chunks = [c.text for c in open_store(work / "ours", create=False).catalog.chunks()][:800]
             result["encoders"] = encoder_options(chunks, work)
-        result["meta"]["seconds"] = round(time.perf_counter() - started, 1)
-        result["targets"] = target_rows(result)
-        args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / "bench.json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-        (args.out / "bench.md").write_text(markdown(result), encoding="utf-8")
-        png = plot(result, args.out / "bench.png")
-        print_table(result)
-        print(
-            f"\nwrote {args.out / 'bench.json'}, bench.md"
-            + (", bench.png" if png else "")
-            + f" in {result['meta']['seconds']:.0f} s"
-        )
+        write_report(result, args.out, started, final=True)
     finally:
         if args.keep:
             log(f"kept {work}")

@@ -10,7 +10,7 @@ reported, never failed on. Formats a result; measures nothing.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from eval.bench_common import log
 
@@ -114,20 +114,21 @@ def table_lines(result: dict[str, Any]) -> list[list[str]]:
     return out
 
 
-def print_table(result: dict[str, Any]) -> None:
+def print_table(result: dict[str, Any], *, file: TextIO | None = None) -> None:
     lines = table_lines(result)
     widths = [max(len(row[i]) for row in lines) for i in range(len(lines[0]))]
-    print(f"\ntargets ({result['meta']['mode']} run, {result['meta']['bbc_files']:,} BBC files):")
+    so_far = "" if result["meta"].get("complete", True) else ", so far"
+    print(f"\ntargets ({result['meta']['mode']} run, {result['meta']['bbc_files']:,} BBC files{so_far}):", file=file)
     for row in lines:
         first = row[0].ljust(widths[0])
-        print("  " + first + "  " + "  ".join(c.rjust(w) for c, w in zip(row[1:], widths[1:])))
+        print("  " + first + "  " + "  ".join(c.rjust(w) for c, w in zip(row[1:], widths[1:])), file=file)
 
 
 def markdown(result: dict[str, Any]) -> str:
     lines = table_lines(result)
     meta = result["meta"]
     out = [
-        f"# qa bench ({meta['mode']} run, {meta['date']})",
+        f"# qa bench ({meta['mode']} run, {meta['date']}{'' if meta.get('complete', True) else ', cut short'})",
         "",
         f"{meta['bbc_files']:,} BBC files; scale copy {meta['scale']}x; {meta['cpus']} CPUs; "
         f"{meta['seconds']:.0f} s in all. Ours answers extractively; the starter only retrieves.",

@@ -5,7 +5,10 @@ article with distinct ids: for each copied chunk the catalog rows, the
 keyword (FTS) rows and the stored sentence vectors, written with
 ``Catalog.put_sentence_vectors`` and ``Catalog.commit`` (one transaction per
 copy, as an ingest writes them), and the Chroma vector of the original chunk
-plus a little noise. Copy ``c`` of an article is titled "<title> (copy c)";
+plus a little noise, with its metadata (filters) but not its text: questions
+read texts from the catalog, and Chroma's own text index would make the
+copy ~1.6x slower to build. So the copy's Chroma folder is smaller than an
+ingest's would be. Copy ``c`` of an article is titled "<title> (copy c)";
 its text is the original's, so its keyword body and sentence vectors are the
 original's too. Questions then run on the real path with the real model.
 
@@ -62,7 +65,7 @@ def _add_copy(st: Any, c: int, rows: tuple[Any, ...], rng: Any) -> int:
     suffix = f" (copy {c})"
     extra_terms = document_terms(suffix)
     new_articles, new_chunks, new_terms, slots = [], [], {}, {}
-    ids, vecs, metas, docs, sentence_ids = [], [], [], [], {}
+    ids, vecs, metas, sentence_ids = [], [], [], {}
     for pos, a in enumerate(articles):
         aid = copy_id(a.id, c)
         copy = dataclasses.replace(a, id=aid, title=a.title + suffix)
@@ -80,11 +83,10 @@ def _add_copy(st: Any, c: int, rows: tuple[Any, ...], rng: Any) -> int:
             ids.append(new.id)
             vecs.append((noisy / np.linalg.norm(noisy)).tolist())
             metas.append(chunk_metadata(new, copy))
-            docs.append(new.text)
     # vectors first, catalog last: the order an ingest writes in
     for i in range(0, len(ids), CHROMA_BATCH):
         j = i + CHROMA_BATCH
-        st.collection.upsert(ids=ids[i:j], embeddings=vecs[i:j], metadatas=metas[i:j], documents=docs[i:j])
+        st.collection.upsert(ids=ids[i:j], embeddings=vecs[i:j], metadatas=metas[i:j])
     blobs = st.catalog.sentence_vectors(sentence_ids)
     st.catalog.put_sentence_vectors([(sentence_ids[old], blob) for old, blob in blobs.items()])
     path = f"{COPY_FOLDER}/copy-{c:02d}.txt"
@@ -127,5 +129,5 @@ def scale_store(base_dir: Path, dest: Path, factor: int) -> dict[str, Any]:
         "base_chunks": base_chunks,
         "build_s": round(time.perf_counter() - started, 1),
         "index_bytes": disk_bytes(dest),
-        "note": "copies reuse the 1x vectors (Chroma: plus N(0, 0.01) noise; sentence vectors as stored)",
+        "note": "copies reuse the 1x vectors (Chroma: plus N(0, 0.01) noise, no document text; sentence vectors as stored)",
     }
