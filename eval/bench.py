@@ -177,17 +177,17 @@ def main(argv: list[str] | None = None) -> int:
         log("1x: cold ask, one added article, warm answers")
         result["x1"] = measure(work / "ours", args, qs, work, add=True)
         write_report(result, args.out, started, final=False)
+        if factor > 1:
+            log(f"{factor}x: building the copy (no embedding)")
+            built = scale_store(work / "ours", work / f"x{factor}", factor)
+            result["scale"] = {"store": built, **measure(work / f"x{factor}", args, qs, work, add=False)}
+            write_report(result, args.out, started, final=False)
         if persist is not None:
             log("starter: warm and cold retrieval")
             result["starter"] = {
                 "warm": starter_answers(persist, qs["dev"], warmup=qs["warmup"], work=work / "child-starter"),
                 "cold": starter_cold(persist, qs["dev"][0], work / "child-starter-cold"),
             }
-            write_report(result, args.out, started, final=False)
-        if factor > 1:
-            log(f"{factor}x: building the copy (no embedding)")
-            built = scale_store(work / "ours", work / f"x{factor}", factor)
-            result["scale"] = {"store": built, **measure(work / f"x{factor}", args, qs, work, add=False)}
         if args.encoders:
             from eval.bench_encoders import encoder_options
             from qa.store import open_store
