@@ -131,7 +131,8 @@ def markdown(result: dict[str, Any]) -> str:
         f"# qa bench ({meta['mode']} run, {meta['date']}{'' if meta.get('complete', True) else ', cut short'})",
         "",
         f"{meta['bbc_files']:,} BBC files; scale copy {meta['scale']}x; {meta['cpus']} CPUs; "
-        f"{meta['seconds']:.0f} s in all. Ours answers extractively; the starter only retrieves.",
+        f"{meta['seconds']:.0f} s in all. Ours answers extractively; the starter only retrieves."
+        + (" Ingest figures: recorded by the run that built the reused store." if meta.get("reused_store") else ""),
         "",
         "| " + " | ".join(lines[0]) + " |",
         "|" + "---|" * len(lines[0]),
