@@ -1,4 +1,4 @@
-"""What the benchmark modules share: paths, the question count k, a log line, timers.
+"""What the benchmark modules share: paths, the question count k, a log line, timers, questions.
 
 No measurement lives here; see ``eval/bench.py`` for the sections.
 """
@@ -19,6 +19,7 @@ DEFAULT_OUT = ROOT / "eval" / "reports" / "bench"
 DEFAULT_BBC = ROOT.parent / "shared" / "data" / "bbc"
 BULLETIN = ROOT / "corpus"
 GOLD = ROOT / "eval" / "gold.jsonl"
+BBC_GOLD = ROOT / "eval" / "gold" / "bbc.jsonl"
 K = 5
 
 
@@ -45,3 +46,9 @@ def load_gold() -> list[dict[str, Any]]:
     if not GOLD.exists():
         return []
     return [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def reader_questions(split: str) -> list[str]:
+    """The ``question`` of each BBC gold item of ``split`` ("dev" or "test"), in file order."""
+    rows = [json.loads(line) for line in BBC_GOLD.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [r["question"] for r in rows if r.get("split") == split]

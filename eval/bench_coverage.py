@@ -35,7 +35,7 @@ def embedded_prefix(text: str) -> tuple[int, int]:
 
 @dataclass
 class Coverage:
-    fed: int = 0  # word pieces fed to the model (after truncation)
+    fed: int = 0  # word pieces fed to the model (after truncation; ours: chunks and their sentences)
     total: int = 0  # word pieces of the source text
     missed: int = 0  # of those, never inside any embedded span
 
@@ -52,19 +52,25 @@ class Coverage:
 
 
 def our_coverage(store_dir: Path) -> Coverage:
+    """Word pieces of each chunk as the model reads it (headline + text) plus each of its sentences alone."""
+    from qa.index import embedding_input
     from qa.store import open_store
 
     catalog = open_store(store_dir, create=False).catalog
-    by_article: dict[str, list[tuple[int, int]]] = {}
+    tok = _tokenizer()
     cov = Coverage()
-    for chunk in catalog.chunks():
-        fed, chars = embedded_prefix(chunk.text)
-        cov.fed += fed
-        by_article.setdefault(chunk.article_id, []).append((chunk.start, chunk.start + chars))
-    for aid, spans in by_article.items():
+    for aid in sorted(catalog.article_ids()):
         article = catalog.article(aid)
-        if article is not None:
-            cov.add_document(article.text, spans)
+        if article is None:
+            continue
+        spans = []
+        for chunk in catalog.chunks_of(aid):
+            item = embedding_input(chunk, article)
+            sentences = [item.text[s:e] for s, e in item.spans]
+            cov.fed += item.pieces + sum(min(len(e.ids), MAX_WORD_PIECES) for e in tok.encode_batch(sentences))
+            _, chars = embedded_prefix(chunk.text)
+            spans.append((chunk.start, chunk.start + chars))
+        cov.add_document(article.text, spans)
     return cov
 
 

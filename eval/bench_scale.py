@@ -1,146 +1,133 @@
-"""Benchmark scale: query latency and index size at 1x/4x/16x the BBC corpus.
+"""Benchmark scale: a copy of a built store at N times its size, without embedding.
 
-The copies are not re-embedded: each copy's chunks get the 1x vectors plus a
-little noise (``LookupEmbedding``), inserted through the real ``ingest``;
-queries then go through the real retrieval path with the real model.
+``scale_store`` copies the 1x store folder, then adds copies 1..N-1 of every
+article with distinct ids: for each copied chunk the catalog rows, the
+keyword (FTS) rows and the stored sentence vectors, written with
+``Catalog.put_sentence_vectors`` and ``Catalog.commit`` (one transaction per
+copy, as an ingest writes them), and the Chroma vector of the original chunk
+plus a little noise, with its metadata (filters) but not its text: questions
+read texts from the catalog, and Chroma's own text index would make the
+copy ~1.6x slower to build. So the copy's Chroma folder is smaller than an
+ingest's would be. Copy ``c`` of an article is titled "<title> (copy c)";
+its text is the original's, so its keyword body and sentence vectors are the
+original's too. Questions then run on the real path with the real model.
+
+This module builds the copy; measuring it is ``eval.bench_queries``'.
 """
 
 from __future__ import annotations
 
-import json
-import re
+import hashlib
+import shutil
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from eval.bench_common import K, disk_bytes, latency, log, timed
+from eval.bench_common import disk_bytes, log
 
-COPY_SUFFIX = re.compile(r" \(copy \d+\)$")
-NOISE = 0.01
-
-BBC_QUESTIONS = [
-    "How much profit did the bank report?",
-    "Who won the Australian Open?",
-    "What did the chancellor say about the economy?",
-    "Which film won the most Oscars?",
-    "What did the prime minister say about the general election?",
-    "How many mobile phones were sold last year?",
-    "Why did the airline's shares fall?",
-    "Who was named the new England coach?",
-    "What is the government's plan for ID cards?",
-    "Which band topped the UK singles chart?",
-    "How fast is the new broadband service?",
-    "What did the report say about oil prices?",
-    "Who scored the winning try against Wales?",
-    "What happened to the dollar against the euro?",
-    "Which games console sold best at Christmas?",
-    "What did the Conservatives promise on tax?",
-]
+NOISE = 0.01  # standard deviation per dimension before re-normalising (cosine to the original ~0.98)
+CHROMA_BATCH = 2_000
+COPY_FOLDER = "bench-scale"  # file paths the copies are listed under (no such files exist)
 
 
-def _lookup_embedding_class() -> Any:
-    import numpy as np
-    from llama_index.core.base.embeddings.base import BaseEmbedding
-    from pydantic import PrivateAttr
-
-    class LookupEmbedding(BaseEmbedding):
-        """Vectors of already-embedded chunks plus noise; never used for questions."""
-
-        _table: dict[str, Any] = PrivateAttr(default_factory=dict)
-        _by_prefix: dict[str, Any] = PrivateAttr(default_factory=dict)
-        _rng: Any = PrivateAttr(default=None)
-        misses: int = 0
-
-        def __init__(self, table: dict[str, Any]) -> None:
-            super().__init__(model_name="lookup", embed_batch_size=256)
-            self._table = table
-            self._by_prefix = {t[:80]: v for t, v in table.items()}
-            self._rng = np.random.default_rng(0)
-
-        def _vector(self, text: str) -> list[float]:
-            base = COPY_SUFFIX.sub("", text)
-            vec = self._table.get(base)
-            if vec is None:
-                vec = self._by_prefix.get(base[:80])
-            if vec is None:
-                self.misses += 1
-                vec = self._rng.normal(size=384)
-            noisy = vec + self._rng.normal(scale=NOISE, size=vec.shape)
-            return (noisy / np.linalg.norm(noisy)).astype("float32").tolist()
-
-        def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-            return [self._vector(t) for t in texts]
-
-        def _get_text_embedding(self, text: str) -> list[float]:
-            return self._vector(text)
-
-        def _get_query_embedding(self, query: str) -> list[float]:
-            raise RuntimeError("the lookup embedding is for building the scale index only")
-
-        async def _aget_query_embedding(self, query: str) -> list[float]:
-            return self._get_query_embedding(query)
-
-    return LookupEmbedding
+def copy_id(article_id: str, c: int) -> str:
+    """A distinct article id of the same shape (no "-": chunk ids are "<article>-<position>")."""
+    return hashlib.sha256(f"{article_id}:copy{c}".encode()).hexdigest()[: len(article_id)]
 
 
-def write_copies(store_dir: Path, dest: Path, copies: range) -> None:
-    """One .jsonl per copy of the 1x articles; copy c > 0 gets "(copy c)" appended."""
-    from qa.store import open_store
-
-    catalog = open_store(store_dir, create=False).catalog
-    articles = [catalog.article(aid) for aid in sorted(catalog.article_ids())]
-    dest.mkdir(parents=True, exist_ok=True)
-    for c in copies:
-        with open(dest / f"copy-{c:02d}.jsonl", "w", encoding="utf-8") as fh:
-            for a in articles:
-                if a is None:
-                    continue
-                suffix = f" (copy {c})" if c else ""
-                rec = {"title": a.title + suffix, "text": a.text + suffix, "source": f"BBC copy {c}"}
-                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
-
-
-def scale(base_store: Path, work: Path, factors: list[int], *, queries: list[str]) -> dict[str, Any]:
+def _base_rows(base: Any) -> tuple[list[Any], dict[str, list[Any]], dict[str, tuple[str, str]], dict[str, Any]]:
+    """The 1x store's articles, chunks per article, keyword rows and Chroma vectors."""
     import numpy as np
 
-    from qa.index import ingest
-    from qa.retrieve import retrieve
+    from qa.index import embedding_input
+
+    catalog = base.catalog
+    articles = [a for a in (catalog.article(aid) for aid in sorted(catalog.article_ids())) if a is not None]
+    chunks = {a.id: catalog.chunks_of(a.id) for a in articles}
+    terms = {c.id: embedding_input(c, a).terms for a in articles for c in chunks[a.id]}
+    got = base.collection.get(include=["embeddings", "metadatas"])
+    vectors = {cid: np.asarray(v, dtype=np.float32) for cid, v in zip(got["ids"], got["embeddings"], strict=True)}
+    return articles, chunks, terms, vectors
+
+
+def _add_copy(st: Any, c: int, rows: tuple[Any, ...], rng: Any) -> int:
+    """Copy ``c`` of every base article into ``st``; returns the chunks written."""
+    import dataclasses
+
+    import numpy as np
+
+    from qa.catalog import ChunkRecord
+    from qa.index import chunk_metadata
+    from qa.keyword import document_terms
+
+    articles, chunks, terms, vectors = rows
+    suffix = f" (copy {c})"
+    extra_terms = document_terms(suffix)
+    new_articles, new_chunks, new_terms, slots = [], [], {}, {}
+    ids, vecs, metas, sentence_ids = [], [], [], {}
+    for pos, a in enumerate(articles):
+        aid = copy_id(a.id, c)
+        copy = dataclasses.replace(a, id=aid, title=a.title + suffix)
+        new_articles.append(copy)
+        slots[pos] = aid
+        for ch in chunks[a.id]:
+            if ch.id not in vectors:
+                continue
+            new = ChunkRecord(f"{aid}-{ch.position:03d}", aid, ch.position, ch.start, ch.end, ch.text)
+            context, body = terms[ch.id]
+            new_chunks.append(new)
+            new_terms[new.id] = (f"{context} {extra_terms}".strip(), body)
+            sentence_ids[ch.id] = new.id
+            noisy = vectors[ch.id] + rng.normal(scale=NOISE, size=vectors[ch.id].shape).astype(np.float32)
+            ids.append(new.id)
+            vecs.append((noisy / np.linalg.norm(noisy)).tolist())
+            metas.append(chunk_metadata(new, copy))
+    # vectors first, catalog last: the order an ingest writes in
+    for i in range(0, len(ids), CHROMA_BATCH):
+        j = i + CHROMA_BATCH
+        st.collection.upsert(ids=ids[i:j], embeddings=vecs[i:j], metadatas=metas[i:j])
+    blobs = st.catalog.sentence_vectors(sentence_ids)
+    st.catalog.put_sentence_vectors([(sentence_ids[old], blob) for old, blob in blobs.items()])
+    path = f"{COPY_FOLDER}/copy-{c:02d}.txt"
+    st.catalog.commit(
+        files={path: (hashlib.sha256(path.encode()).hexdigest(), slots)},
+        dropped_files=[],
+        articles=new_articles,
+        chunks=new_chunks,
+        terms=new_terms,
+        timestamp=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    return len(new_chunks)
+
+
+def scale_store(base_dir: Path, dest: Path, factor: int) -> dict[str, Any]:
+    """Build ``dest`` = the store at ``base_dir`` plus ``factor - 1`` copies of its articles."""
+    import numpy as np
+
     from qa.store import open_store
 
-    base = open_store(base_store, create=False)
-    got = base.collection.get(include=["embeddings", "documents"])
-    pairs = zip(got["documents"], got["embeddings"], strict=True)
-    table = {doc: np.asarray(vec, dtype=np.float64) for doc, vec in pairs}
-    lookup = _lookup_embedding_class()(table)
-
-    store_dir = work / "scale-store"
-    builder = open_store(store_dir)
-    builder._embedder = lookup  # the one non-public touch: vectors come from the table
-    rows, done = [], 0
-    for factor in factors:
-        write_copies(base_store, work / "scale-copies", range(done, factor))
-        log(f"scale {factor}x: ingesting copies {done}..{factor - 1} with precomputed vectors")
-        report, wall = timed(lambda f=factor: ingest(sorted((work / "scale-copies").glob("*.jsonl")), store=builder))
-        done = factor
-        reader = open_store(store_dir, create=False)  # the real query path: real model, fresh caches
-        first = timed(lambda r=reader: retrieve(r, queries[0], k=K))[1]  # builds the keyword index
-        for q in queries:  # warm: model, Chroma segments, caches
-            retrieve(reader, q, k=K)
-        samples = [timed(lambda q=q, r=reader: retrieve(r, q, k=K))[1] for q in queries]
-        counts = reader.catalog.counts()
-        rows.append(
-            {
-                "factor": factor,
-                "articles": counts["articles"],
-                "chunks": counts["chunks"],
-                "index_bytes": disk_bytes(store_dir),
-                "chroma_bytes": disk_bytes(store_dir / "chroma"),
-                "build_s": round(wall, 1),
-                "first_query_s": round(first, 3),
-                "retrieve": latency(samples),
-            }
-        )
+    started = time.perf_counter()
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(base_dir, dest, ignore=shutil.ignore_patterns("ingest.lock"))
+    st = open_store(dest, create=False)
+    base_chunks = st.catalog.counts()["chunks"]
+    rows = _base_rows(st)
+    rng = np.random.default_rng(0)
+    written = 0
+    with st.writer():
+        for c in range(1, factor):
+            written += _add_copy(st, c, rows, rng)
+            log(f"scale {factor}x: copy {c} written ({written:,} chunks so far)")
+    counts = st.catalog.counts()
+    st.catalog.close()
     return {
-        "rows": rows,
-        "lookup_misses": lookup.misses,
-        "note": "copies use the 1x vectors plus N(0, 0.01) noise, inserted through ingest; queries use the real model",
+        "factor": factor,
+        "articles": counts["articles"],
+        "chunks": counts["chunks"],
+        "base_chunks": base_chunks,
+        "build_s": round(time.perf_counter() - started, 1),
+        "index_bytes": disk_bytes(dest),
+        "note": "copies reuse the 1x vectors (Chroma: plus N(0, 0.01) noise, no document text; sentence vectors as stored)",
     }
