@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from qa import prompts
 from qa.errors import LLMError
-from qa.support import STOPWORDS, names
+from qa.support import STOPWORDS, content_terms, names
 
 if TYPE_CHECKING:
     from qa.llm import LLMClient
@@ -102,15 +102,41 @@ def resolve(question: str, history: list[dict[str, str]]) -> str | None:
         return None
     kind = m.lastgroup or "thing"
     wanted = _LABELS[kind]
-    # the most mentioned name of a fitting kind; then the latest turn, the earliest place in it
+    # the name the last answer gives for what the last question asked ("the interior minister"),
+    # then the most mentioned name of a fitting kind, the latest turn, the earliest place in it
     fitting = [x for x in subjects(history) if _fits(x[0], x[1], wanted) and x[0].lower() not in question.lower()]
-    best = min(fitting, key=lambda x: (-x[2], -x[3], x[4]), default=None)
+    asked = _answered_for(history, [x[0] for x in fitting])
+    best = min(fitting, key=lambda x: (-asked.get(x[0], 0), -x[2], -x[3], x[4]), default=None)
     subject = best[0] if best else None
     if subject is None:
         return None
     word = m.group()
     possessive = word.lower() in ("its", "his", "their") or (word.lower() == "her" and _owns(question, m.end()))
     return question[: m.start()] + (subject + "'s" if possessive else subject) + question[m.end() :]
+
+
+def _answered_for(history: list[dict[str, str]], names_: list[str]) -> dict[str, int]:
+    """For each name in the last answer, how many of the last question's words its own clause repeats.
+
+    "Who is the interior minister?" answered "... Hibatullah Akhundzada, the leader; Sirajuddin
+    Haqqani, the interior minister, ..." makes Haqqani the subject, though Akhundzada comes first.
+    """
+    users = [t.get("content", "") for t in history if t.get("role") == "user"]
+    answers = [t.get("content", "") for t in history if t.get("role") == "assistant"]
+    if not users or not answers:
+        return {}
+    wanted = set(content_terms(users[-1]))
+    answer = answers[-1]
+    out: dict[str, int] = {}
+    for name in names_:
+        at = answer.find(name)
+        if at < 0:
+            continue
+        start = max(answer.rfind(";", 0, at), answer.rfind(".", 0, at)) + 1
+        stops = [i for i in (answer.find(";", at), answer.find(".", at + len(name))) if i >= 0]
+        clause = answer[start : min(stops, default=len(answer))]
+        out[name] = len(wanted & set(content_terms(clause.replace(name, " "))))
+    return out
 
 
 def _fits(name: str, label: str, wanted: tuple[str, ...]) -> bool:

@@ -273,3 +273,18 @@ def test_question_that_needs_no_entity_type_never_loads_spacy(seed_index: Path) 
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert done.stdout.split()[-2:] == ["False", "False"], done.stdout + done.stderr
+
+
+def test_pronoun_follow_up_means_whom_the_last_answer_named_for_the_last_question() -> None:
+    from qa.followup import resolve
+
+    history = [
+        {"role": "user", "content": "Who is the Taliban's interior minister?"},
+        {
+            "role": "assistant",
+            "content": "Tensions have increased between Hibatullah Akhundzada, Taliban's leader; Sirajuddin "
+            "Haqqani, the interior minister, and Yaqoob Mujahid, the defence minister. [1]",
+        },
+    ]
+    rewritten = resolve("What did his supporters post online after the leader's criticism?", history)
+    assert rewritten == "What did Sirajuddin Haqqani's supporters post online after the leader's criticism?"
