@@ -26,6 +26,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -127,10 +128,6 @@ def _batches(ids: Iterable[str]) -> Iterator[list[str]]:
     ordered = list(dict.fromkeys(ids))
     for i in range(0, len(ordered), _IN_BATCH):
         yield ordered[i : i + _IN_BATCH]
-
-
-def _marks(n: int) -> str:
-    return ",".join("?" * n)
 
 
 class Catalog:
@@ -281,32 +278,28 @@ class Catalog:
         if ids is None:
             rows = list(conn.execute(sql))
         else:
-            rows = [r for b in _batches(ids) for r in conn.execute(f"{sql} WHERE id IN ({_marks(len(b))})", b)]
+            rows = list(self._where_in(f"{sql} WHERE id IN ({{marks}})", ids))
         return {r[0]: ArticleMeta(r[1], bool(r[2]), r[3], r[4], r[5], r[6]) for r in rows}
+
+    def _where_in(self, sql: str, ids: Iterable[str]) -> Iterator[tuple[Any, ...]]:
+        """Rows of ``sql`` whose ``{marks}`` is filled by ``ids``, a batch of placeholders at a time."""
+        conn = self._conn()
+        for b in _batches(ids):
+            yield from conn.execute(sql.format(marks=",".join("?" * len(b))), b)
 
     def listed(self, ids: Iterable[str]) -> set[str]:
         """Which of ``ids`` the catalog lists."""
-        conn = self._conn()
-        return {
-            r[0]
-            for b in _batches(ids)
-            for r in conn.execute(f"SELECT id FROM chunks WHERE id IN ({_marks(len(b))})", b)
-        }
+        return {r[0] for r in self._where_in("SELECT id FROM chunks WHERE id IN ({marks})", ids)}
 
     def chunk_rows(self, ids: Iterable[str]) -> dict[str, tuple[ChunkRecord, ArticleMeta]]:
         """The chunks ``ids`` with their articles' metadata (unlisted ids are left out)."""
-        conn = self._conn()
-        out: dict[str, tuple[ChunkRecord, ArticleMeta]] = {}
-        for b in _batches(ids):
-            rows = conn.execute(
-                "SELECT c.id, c.article_id, c.position, c.start, c.end, c.text, "
-                "a.title, a.title_generated, a.source, a.date, a.date_int, a.url "
-                f"FROM chunks c JOIN articles a ON a.id = c.article_id WHERE c.id IN ({_marks(len(b))})",
-                b,
-            )
-            for r in rows:
-                out[r[0]] = (ChunkRecord(*r[:6]), ArticleMeta(r[6], bool(r[7]), *r[8:]))
-        return out
+        rows = self._where_in(
+            "SELECT c.id, c.article_id, c.position, c.start, c.end, c.text, "
+            "a.title, a.title_generated, a.source, a.date, a.date_int, a.url "
+            "FROM chunks c JOIN articles a ON a.id = c.article_id WHERE c.id IN ({marks})",
+            ids,
+        )
+        return {r[0]: (ChunkRecord(*r[:6]), ArticleMeta(r[6], bool(r[7]), *r[8:])) for r in rows}
 
     def keyword(
         self, match: str, *, k: int, weights: tuple[float, float], where: RowFilter = RowFilter()
@@ -339,22 +332,10 @@ class Catalog:
         return row is not None
 
     def sentence_vectors(self, ids: Iterable[str]) -> dict[str, bytes]:
-        conn = self._conn()
-        return {
-            r[0]: r[1]
-            for b in _batches(ids)
-            for r in conn.execute(
-                f"SELECT chunk_id, vectors FROM sentence_vectors WHERE chunk_id IN ({_marks(len(b))})", b
-            )
-        }
+        return dict(self._where_in("SELECT chunk_id, vectors FROM sentence_vectors WHERE chunk_id IN ({marks})", ids))
 
     def with_sentence_vectors(self, ids: Iterable[str]) -> set[str]:
-        conn = self._conn()
-        return {
-            r[0]
-            for b in _batches(ids)
-            for r in conn.execute(f"SELECT chunk_id FROM sentence_vectors WHERE chunk_id IN ({_marks(len(b))})", b)
-        }
+        return {r[0] for r in self._where_in("SELECT chunk_id FROM sentence_vectors WHERE chunk_id IN ({marks})", ids)}
 
     def without_sentence_vectors(self) -> set[str]:
         """Listed chunks whose sentence vectors are missing (a killed ingest, an old store)."""
