@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from qa.support import MONTHS, STOPWORDS, WEEKDAYS, Idf, content_terms, words
 
@@ -78,9 +79,14 @@ def met(q: Qualifier, sentence: str, context: str) -> bool:
     if q.year:
         years = set(_YEAR.findall(sentence))
         return not years or q.text in years or bool(_THIS_YEAR.search(sentence))
+    return _names_met(q.parts, context)
+
+
+@lru_cache(maxsize=1024)  # every sentence of one article shares its context
+def _names_met(parts: tuple[str, ...], context: str) -> bool:
     found = set(words(context)) | _initials(context)
-    hits = [p for p in q.parts if any(_same(p, w) for w in found)]
-    return q.parts[-1] in hits or 2 * len(hits) >= len(q.parts) + (len(q.parts) > 1)
+    hits = [p for p in parts if any(_same(p, w) for w in found)]
+    return parts[-1] in hits or 2 * len(hits) >= len(parts) + (len(parts) > 1)
 
 
 def _initials(text: str) -> set[str]:

@@ -69,12 +69,17 @@ def words(text: str) -> list[str]:
 
 def content_terms(text: str) -> list[str]:
     """Stemmed content words; numbers kept verbatim (without thousands separators)."""
+    return list(_content_terms(text))
+
+
+@lru_cache(maxsize=20_000)  # a sentence is scored against several terms and questions
+def _content_terms(text: str) -> tuple[str, ...]:
     out = []
     for w in words(text):
         if not w or w in STOPWORDS:
             continue
         out.append(normalize_number(w) if w[0].isdigit() else stem(w.replace("’", "'").removesuffix("'s")))
-    return out
+    return tuple(out)
 
 
 def numbers(text: str) -> set[str]:
