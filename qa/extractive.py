@@ -25,7 +25,7 @@ This module selects sentences; it does not retrieve, call an LLM or render.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,6 +42,7 @@ from qa.support import STOPWORDS, Idf, content_terms, coverage, looks_like_fragm
 MAX_SENTENCES = 3
 LEDE_CHARS = 300  # a sentence starting this close to the top of its article is its lede
 MAX_TAGGED = 16  # sentences tagged per question: the best-scoring ones that could still answer
+TAG_BATCH = 4  # tagged together, best first, until the rest cannot change the answer
 # candidates() and Candidate.score read these two; the values live in qa/calibration.json
 SEMANTIC_WEIGHT = calibration.current().semantic_weight
 CONTEXT_WEIGHT = calibration.current().context_weight
@@ -226,12 +227,11 @@ def select(
 
     ranked = sorted(pool, key=lambda c: -score(c))
     best = ranked[0]
-    if kind in LABELS:  # tag only the sentences that could still answer, in one batch; drop verbless ones
-        from qa.entities import tag_many
-
+    if kind in LABELS:  # tag only the sentences that could still answer; drop verbless ones
         floor = cal.typed_ratio * score(best)
-        ranked = [c for c in ranked if score(c) >= floor][:MAX_TAGGED]
-        ranked = [c for c, t in zip(ranked, tag_many(c.text for c in ranked)) if t.has_verb] or ranked[:1]
+        # below this share of the best typed sentence's score nothing can join the answer
+        keep = min(cal.extra_ratio, cal.two_sided_ratio) * (cal.precise_date_ratio if kind == "date" else 1.0)
+        ranked = _with_verbs([c for c in ranked if score(c) >= floor][:MAX_TAGGED], kind, asked, keep, score)
         best = ranked[0]
     typed = [c for c in ranked if _answers_type(c.text, kind, asked)]
     if kind == "date":  # "when" is best answered by the most precise date close enough to the question
@@ -286,6 +286,29 @@ def select(
             covered |= set(content_terms(c.text))
     conflict = kind in NUMERIC and _conflicting(chosen, pool, asked, kind, quals, focus, context)
     return Selection(chosen, False, "", conflict)
+
+
+def _with_verbs(
+    pending: list[Candidate], kind: str, asked: str, keep: float, score: Callable[[Candidate], float]
+) -> list[Candidate]:
+    """The sentences of ``pending`` (best first) that have a verb, tagging only as far down as matters.
+
+    Tags a few at a time and stops once the best typed sentence is known and
+    the next one scores under ``keep`` times it: what follows could neither
+    answer nor join the answer, so the choice is the same as tagging them all.
+    """
+    from qa.entities import tag_many
+
+    out: list[Candidate] = []
+    top: Candidate | None = None
+    for start in range(0, len(pending), TAG_BATCH):
+        batch = pending[start : start + TAG_BATCH]
+        out += [c for c, t in zip(batch, tag_many(c.text for c in batch)) if t.has_verb]
+        top = top or next((c for c in out if _answers_type(c.text, kind, asked)), None)
+        rest = pending[start + TAG_BATCH :]
+        if top is not None and rest and score(rest[0]) < keep * score(top):
+            break
+    return out or pending[:1]
 
 
 def _qualified(c: Candidate, quals: list[Qualifier], context: dict[str, str], *, sides: bool) -> bool:

@@ -288,3 +288,34 @@ def test_pronoun_follow_up_means_whom_the_last_answer_named_for_the_last_questio
     ]
     rewritten = resolve("What did his supporters post online after the leader's criticism?", history)
     assert rewritten == "What did Sirajuddin Haqqani's supporters post online after the leader's criticism?"
+
+
+def test_tagging_stops_once_lower_sentences_could_not_join_the_answer(monkeypatch: pytest.MonkeyPatch) -> None:
+    from qa import entities, extractive
+    from qa.extractive import Candidate, select
+
+    question = "Which firm will manage the Savoy?"
+    strong = Candidate(0, SAVOY_MANAGER, 0, len(SAVOY_MANAGER), 0.8, 0.9, "a1")
+    weak_texts = [DAIMLER, MERCEDES, REDDY, SAVOY_LEDE] + [
+        f"The council met on day {n} to discuss parking permits for residents." for n in range(6)
+    ]
+    # above the floor for tagging (half the best score), below what could join the answer
+    weak = [Candidate(1, t, 0, len(t), 0.5, 0.5 - i / 100, "a2") for i, t in enumerate(weak_texts)]
+    tagged: list[str] = []
+    real = entities.tag_many
+
+    def counting(texts):  # type: ignore[no-untyped-def]
+        texts = list(texts)
+        tagged.extend(texts)
+        return real(texts)
+
+    monkeypatch.setattr(entities, "tag_many", counting)
+    lazy = select(question, [strong, *weak])
+    assert lazy.chosen[0].text == SAVOY_MANAGER
+    lazily_tagged, batch = len(set(tagged)), extractive.TAG_BATCH
+
+    tagged.clear()
+    monkeypatch.setattr(extractive, "TAG_BATCH", extractive.MAX_TAGGED)  # every candidate at once, as before
+    eager = select(question, [strong, *weak])
+    assert [c.text for c in eager.chosen] == [c.text for c in lazy.chosen] and eager.refused == lazy.refused
+    assert lazily_tagged <= batch < len(set(tagged)) == 1 + len(weak)
