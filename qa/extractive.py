@@ -384,6 +384,8 @@ def _needs_conversation(question: str) -> bool:
         or re.match(r"it (?:is|was)?\s*(?:true|possible|likely|clear)\b", question[m.start() :], re.I)
     ):
         return False  # "..., and how rare was it?" refers back within the question
+    if m.group().lower() == "it" and re.search(r"\b[A-Z][\w'’-]*", question[m.end() :]):
+        return False  # "How much did it cost to keep the Millennium Dome going?": the name is what "it" is about
     return not re.search(r"\b[A-Z][\w'’-]*", question[: m.start()][1:])
 
 

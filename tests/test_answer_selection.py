@@ -319,3 +319,21 @@ def test_tagging_stops_once_lower_sentences_could_not_join_the_answer(monkeypatc
     eager = select(question, [strong, *weak])
     assert [c.text for c in eager.chosen] == [c.text for c in lazy.chosen] and eager.refused == lazy.refused
     assert lazily_tagged <= batch < len(set(tagged)) == 1 + len(weak)
+
+
+@pytest.mark.parametrize(
+    ("question", "needs"),
+    [
+        ("How long was he banned for?", True),
+        ("In which city did it file the suit?", True),
+        ("How much did it cost taxpayers to keep the Millennium Dome going after it closed?", False),
+        ("Why did Chelsea sack him?", False),
+        ("Who replaced Ranieri after he left?", False),
+    ],
+)
+def test_a_pronoun_needs_the_conversation_only_when_the_question_names_nothing_it_could_mean(
+    question: str, needs: bool
+) -> None:
+    from qa.extractive import _needs_conversation
+
+    assert _needs_conversation(question) is needs
