@@ -83,7 +83,9 @@ _TITLED = re.compile(
     + r")\s+(?:called\s+|entitled\s+|titled\s+)?['‘\"“]?([A-Z][\w'’:-]*(?:\s+(?:[A-Z][\w'’:-]*|of|the|and|in|a|to))*)"
 )
 _CAUSE = re.compile(
-    r"\b(?:died|dies|dying|death)\s+(?:\w+\s+){0,3}?(?:of|from|after|following)\b|\bcause of (?:his|her|the|their) death\b|"
+    # "died of", "died suddenly from", "died after a short illness"; not "died on the eve of" or "died at the age of"
+    r"\b(?:died|dies|dying)\s+(?:\w+ly\s+)?(?:of|from)\b|\bdeath\s+from\b|"
+    r"\b(?:died|dies)\s+(?:\w+\s+){0,3}?(?:after|following)\b|\bcause of (?:his|her|the|their) death\b|"
     r"\b(?:cancer|heart attack|heart failure|stroke|illness|disease|pneumonia|complications|overdose|leukaemia|tumour)\b",
     re.I,
 )

@@ -337,3 +337,17 @@ def test_a_pronoun_needs_the_conversation_only_when_the_question_names_nothing_i
     from qa.extractive import _needs_conversation
 
     assert _needs_conversation(question) is needs
+
+
+@pytest.mark.parametrize(
+    ("sentence", "gives_cause"),
+    [
+        ("Former Labour prime minister Lord Callaghan has died on the eve of his 93rd birthday.", False),
+        ("Irish actor Dan O'Herlihy, who was nominated for best actor at the 1955 Oscars, has died at the age of 85.", False),
+        ("The actor died of a heart attack at his home in Florida.", True),
+        ("She died suddenly from a stroke.", True),
+        ("He died after a long illness.", True),
+    ],
+)
+def test_a_death_reported_with_its_date_or_age_gives_no_cause(sentence: str, gives_cause: bool) -> None:
+    assert bool(new_facts(sentence, "What did he die of?", "cause")) is gives_cause
