@@ -15,7 +15,7 @@ scores, so it is kept, not searched. This module fits; the thresholds are
 applied by ``qa.extractive``.
 
     python -m eval.calibrate                        # seed gold set on a fresh index of corpus/
-    python -m eval.calibrate --set eval/gold/bbc-a.jsonl=STORE --set eval/gold/bbc-b.jsonl=STORE
+    python -m eval.calibrate --set eval/gold/bbc.jsonl=STORE     # and the BBC set's dev half on a built index
     python -m eval.calibrate --dry-run              # print figures, write nothing
 """
 
@@ -84,21 +84,27 @@ def dev_items(path: Path) -> list[dict[str, Any]]:
 
 
 def prepare(items: list[dict[str, Any]], gold: str, store: Any, *, k: int) -> list[Prepared]:
-    from qa.answer import POOL_FACTOR, clean_question
+    from qa.answer import POOL_FACTOR, clean_question, stored_vectors
     from qa.extractive import candidates
     from qa.followup import standalone_question
     from qa.retrieve import MAX_K, retrieve
 
-    snap = store.snapshot()
     out = []
-    for item in items:
+    for item in items:  # as qa.answer prepares a question, with the candidates of both wordings kept
         q, _ = clean_question(item["question"])
         standalone = standalone_question(q, item.get("history") or [])
         vec = store.embed([standalone])[0]
-        passages = retrieve(store, standalone, k=min(POOL_FACTOR * k, MAX_K), query_vector=vec)
-        cands = candidates(q, passages, embed=store.embed, idf=snap.idf)
-        again = candidates(standalone, passages, embed=store.embed, idf=snap.idf) if standalone != q else None
-        out.append(Prepared(item, gold, q, standalone, passages, cands, again, snap.idf))
+        with store.catalog.reading():
+            passages = retrieve(store, standalone, k=min(POOL_FACTOR * k, MAX_K), query_vector=vec)
+            idf = store.idf()
+            stored = stored_vectors(store, passages)
+            cands = candidates(q, passages, embed=store.embed, idf=idf, sentence_vectors=stored)
+            again = (
+                candidates(standalone, passages, embed=store.embed, idf=idf, sentence_vectors=stored)
+                if standalone != q
+                else None
+            )
+        out.append(Prepared(item, gold, q, standalone, passages, cands, again, idf))
     return out
 
 

@@ -197,7 +197,7 @@ def verify(
     """
     if sentence_vectors is None:
         owner = getattr(embed, "__self__", None)
-        sentence_vectors = _stored_vectors(owner, passages) if isinstance(owner, Store) else {}
+        sentence_vectors = stored_vectors(owner, passages) if isinstance(owner, Store) else {}
     notices: list[str] = []
     given = set(range(1, len(passages) + 1))
     cited = cite.parse(raw)
@@ -249,7 +249,7 @@ def verify(
     return Answer(question, " ".join(out), cits, mode="llm", unsupported=unsupported, notices=notices)
 
 
-def _stored_vectors(store: Store, passages: list[Passage]) -> dict[str, np.ndarray]:
+def stored_vectors(store: Store, passages: list[Passage]) -> dict[str, np.ndarray]:
     """The sentence vectors the index stored for ``passages`` (by chunk id)."""
     blobs = store.catalog.sentence_vectors(p.chunk_id for p in passages)
     return {cid: unpack_vectors(blob) for cid, blob in blobs.items()}
@@ -294,7 +294,7 @@ def _prepare(
         # a sentence in passage 7 can still answer, and costs nothing to score
         passages = retrieve(store, standalone, k=min(POOL_FACTOR * k, MAX_K), filters=filters, query_vector=vec)
         idf = store.idf()
-        stored = _stored_vectors(store, passages)
+        stored = stored_vectors(store, passages)
         # sentences are scored against the question as asked: the words borrowed from
         # the conversation help retrieval but would favour the previous answer
         cands = candidates(q, passages, embed=store.embed, idf=idf, sentence_vectors=stored)

@@ -132,3 +132,15 @@ def test_calibrate_command_is_wired_and_refits_on_dev_only() -> None:
     done = qa_cli("calibrate", "--help")
     assert done.returncode == 0, done.stderr
     assert "dev half" in done.stdout and "--dry-run" in done.stdout
+
+
+@pytest.mark.slow
+def test_calibrate_dry_run_scores_the_dev_half_and_leaves_the_calibration_file_alone() -> None:
+    from qa import calibration
+
+    before = calibration.PATH.read_bytes()
+    done = qa_cli("calibrate", "--dry-run")
+    assert done.returncode == 0, done.stderr
+    dev = sum(1 for line in (ROOT / "eval" / "gold.jsonl").read_text().splitlines() if line.strip()) // 2
+    assert f"gold.jsonl ({dev})" in done.stdout and "before" in done.stdout and "after" in done.stdout
+    assert calibration.PATH.read_bytes() == before
