@@ -50,7 +50,19 @@ HISTORY_TURNS = 4
 
 
 def is_follow_up(question: str) -> bool:
-    return bool(_REFERRING.search(question))
+    """Refers back ("it", "And ...") or names nothing ("What share of the vote did the other nominee get?")."""
+    return bool(_REFERRING.search(question)) or not _names_anything(question)
+
+
+def _names_anything(question: str) -> bool:
+    if _ACRONYM.search(question):
+        return True
+    opening = len(question) - len(question.lstrip())
+    for m in _CAPITALISED.finditer(question):
+        run = m.group().split(maxsplit=1)[1:] if m.start() == opening else [m.group()]  # the first word is capitalised anyway
+        if run and _names_something(run[0]):
+            return True
+    return False
 
 
 def context_terms(history: list[dict[str, str]]) -> list[str]:

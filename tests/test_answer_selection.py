@@ -351,3 +351,14 @@ def test_a_pronoun_needs_the_conversation_only_when_the_question_names_nothing_i
 )
 def test_a_death_reported_with_its_date_or_age_gives_no_cause(sentence: str, gives_cause: bool) -> None:
     assert bool(new_facts(sentence, "What did he die of?", "cause")) is gives_cause
+
+
+def test_a_question_that_names_nothing_borrows_the_conversations_names() -> None:
+    history = [
+        {"role": "user", "content": "Who was the first housemate voted out of Celebrity Big Brother in 2005?"},
+        {"role": "assistant", "content": "Jackie Stallone was the first to be evicted from Celebrity Big Brother."},
+    ]
+    rewritten = standalone_question("What share of the vote did the other nominee get to stay in?", history)
+    assert rewritten.startswith("What share of the vote did the other nominee get to stay in?")
+    assert "Celebrity Big Brother" in rewritten and "Jackie Stallone" in rewritten
+    assert standalone_question("How much did Barclays make in 2004?", history) == "How much did Barclays make in 2004?"
