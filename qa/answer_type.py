@@ -186,7 +186,11 @@ def _which(nouns: str) -> re.Pattern[str]:
 _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "cause",
-        re.compile(r"\b(?:die|died) (?:of|from)\b|\bcause of (?:his|her|the|their)? ?death\b|\bwhat killed\b", re.I),
+        re.compile(
+            r"\b(?:die|died) (?:of|from)\b|\bcause of (?:his|her|the|their)? ?death\b|\bwhat killed\b|"
+            r"\b(?:what|which) (?:illness|disease|ailment|kind of cancer)\b",
+            re.I,
+        ),
     ),
     ("duration", re.compile(r"\bhow long\b|\bfor how many (?:years|months|weeks|days|hours)\b", re.I)),
     (
@@ -263,7 +267,20 @@ def answer_type(question: str) -> str | None:
     return None
 
 
+_NOT_NOUNS = frozenset(
+    "did does do is are was were has have had will would can could should may might "
+    "of in at on for to from with by about his her its their the a an he she it they this that".split()
+)
+
+
 def asked_noun(question: str) -> str | None:
     """The noun a "which X" question asks for ("Which firm ..." -> "firm"): the answer replaces it."""
-    m = re.search(r"\b(?:which|what)\s+(?:[a-z-]+\s+)?([a-z-]+)\b", question, re.I)
-    return m.group(1).lower() if m else None
+    m = re.search(r"\b(?:which|what)\s+((?:[a-z-]+\s+){0,2}[a-z-]+)", question, re.I)
+    if not m:
+        return None
+    run = []  # "what illness did ..." -> "illness", "which South African bank is ..." -> "bank"
+    for word in m.group(1).lower().split():
+        if word in _NOT_NOUNS:
+            break
+        run.append(word)
+    return run[-1] if run else None

@@ -362,3 +362,26 @@ def test_a_question_that_names_nothing_borrows_the_conversations_names() -> None
     assert rewritten.startswith("What share of the vote did the other nominee get to stay in?")
     assert "Celebrity Big Brother" in rewritten and "Jackie Stallone" in rewritten
     assert standalone_question("How much did Barclays make in 2004?", history) == "How much did Barclays make in 2004?"
+
+
+@pytest.mark.parametrize(
+    ("question", "noun"),
+    [
+        ("And what illness did he have?", "illness"),
+        ("What prison term did the jury recommend?", "term"),
+        ("And which South African bank is it trying to take control of?", "bank"),
+        ("Which firm will manage the Savoy?", "firm"),
+        ("What did the minister say?", None),
+    ],
+)
+def test_the_noun_a_which_or_what_question_asks_for_stops_before_its_verb(question: str, noun: str | None) -> None:
+    from qa.answer_type import asked_noun
+
+    assert asked_noun(question) == noun
+
+
+def test_asking_which_illness_wants_a_cause_not_the_news_of_a_death() -> None:
+    question = "What illness was Carry On actress Patsy Rowlands suffering from before she died?"
+    assert answer_type(question) == "cause"
+    assert not new_facts("Actress Patsy Rowlands has died at the age of 71.", question, "cause")
+    assert new_facts("Raskin was diagnosed with pancreatic cancer in December 2004.", question, "cause") == {"cancer"}
