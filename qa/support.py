@@ -43,7 +43,8 @@ DATE = re.compile(
     + "|".join(m.capitalize() for m in MONTHS)
     + r")\b"
 )
-_NUMBER = re.compile(r"\b\d[\d,.]*(?=\b|st\b|nd\b|rd\b|th\b)")
+# a number ends in a digit and may carry a unit: "5,000m" -> "5,000", "£4.6bn" -> "4.6", "21st" -> "21"
+_NUMBER = re.compile(r"\b\d(?:[\d,.]*\d)?(?=\b|[A-Za-z])")
 _NAME = re.compile(r"\b[A-Z][a-z]+(?:[\s-](?:al-|bin\s)?[A-Z][a-z]+)+\b")
 
 

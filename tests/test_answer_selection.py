@@ -385,3 +385,18 @@ def test_asking_which_illness_wants_a_cause_not_the_news_of_a_death() -> None:
     assert answer_type(question) == "cause"
     assert not new_facts("Actress Patsy Rowlands has died at the age of 71.", question, "cause")
     assert new_facts("Raskin was diagnosed with pancreatic cancer in December 2004.", question, "cause") == {"cancer"}
+
+
+@pytest.mark.parametrize(
+    ("text", "figures"),
+    [
+        ("She won the women's 5,000m at the Boston Indoor Games.", {"5000"}),
+        ("Barclays made a record pre-tax profit of £4.6bn ($8.6bn).", {"4.6", "8.6"}),
+        ("Dibaba won in 14 minutes 32.93 seconds.", {"14", "32.93"}),
+        ("It was his 21st title in 2004.", {"21"}),
+    ],
+)
+def test_a_figure_with_its_unit_attached_is_read_whole(text: str, figures: set[str]) -> None:
+    from qa.support import numbers
+
+    assert numbers(text) == figures
