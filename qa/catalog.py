@@ -306,11 +306,14 @@ class Catalog:
     ) -> list[tuple[str, float]]:
         """Top ``k`` (chunk id, BM25) for an FTS5 ``match`` expression built by the caller."""
         extra, args = where.sql()
-        join = " JOIN articles a ON a.id = c.article_id" if extra else ""
+        # rank and cut inside the full-text table first, then look up the k ids: joining every
+        # matching row to its chunk before the LIMIT cost 40 ms a question at 16x BBC
+        join = " JOIN chunks c ON c.rowid = chunk_terms.rowid JOIN articles a ON a.id = c.article_id" if extra else ""
         rows = self._conn().execute(
-            "SELECT c.id, -bm25(chunk_terms, ?, ?) AS score FROM chunk_terms "
-            f"JOIN chunks c ON c.rowid = chunk_terms.rowid{join} "
-            f"WHERE chunk_terms MATCH ?{extra} ORDER BY score DESC, c.id LIMIT ?",
+            "SELECT c.id, t.score FROM ("
+            "SELECT chunk_terms.rowid AS rid, -bm25(chunk_terms, ?, ?) AS score FROM chunk_terms"
+            f"{join} WHERE chunk_terms MATCH ?{extra} ORDER BY score DESC, rid LIMIT ?"
+            ") t JOIN chunks c ON c.rowid = t.rid ORDER BY t.score DESC, t.rid",
             [*weights, match, *args, k],
         )
         return [(r[0], float(r[1])) for r in rows]
