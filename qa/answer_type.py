@@ -7,9 +7,12 @@ film ...?" a title, "What did X die of?" a cause. A sentence answers only if
 it holds such a fact that the question does not already give: "executions in
 August" does not answer "When did the August report come out?".
 
-Names, places, sums and durations come from spaCy's entities (``qa.entities``,
-loaded only for questions of those kinds); dates, times and plain counts keep
-the regular expressions of ``qa.support``, which also back up the entities.
+Names, places, titles and durations come from spaCy's entities
+(``qa.entities``, loaded only for questions of those kinds); figures (counts,
+sums, measures), dates and times come from the regular expressions of
+``qa.support``, which also back up the entities. Figures were tagged by spaCy
+too until it measured no different: the same answer to every question of both
+gold sets' dev halves without it, and a cold question 0.66 s sooner.
 This module classifies; scoring sentences is ``qa.support``'s job.
 """
 
@@ -22,9 +25,6 @@ from qa.support import DATE, MONTHS, NUMBER_WORDS, STOPWORDS, WEEKDAYS, names, n
 NUMERIC = frozenset({"number", "money", "measure"})
 # the entity labels (OntoNotes, as spaCy tags them) that can answer each kind
 LABELS: dict[str, frozenset[str]] = {
-    "number": frozenset({"CARDINAL", "MONEY", "PERCENT", "QUANTITY"}),
-    "money": frozenset({"MONEY"}),
-    "measure": frozenset({"QUANTITY", "TIME", "CARDINAL", "PERCENT"}),
     "duration": frozenset({"DATE", "TIME"}),
     "person": frozenset({"PERSON", "ORG", "NORP"}),
     "people": frozenset({"PERSON"}),
@@ -95,7 +95,7 @@ def new_facts(sentence: str, question: str, kind: str | None) -> set[str]:
     """Tokens of the answer type in ``sentence`` that the question does not already give."""
     q = question.lower()
     if kind in NUMERIC:
-        found = _entity_texts(sentence, kind)
+        found: set[str] = set()
         if kind == "money":
             found |= {m.group() for m in _MONEY.finditer(sentence)}
         else:

@@ -186,3 +186,25 @@ def test_llm_mode_without_a_key_is_a_usage_error(store, monkeypatch: pytest.Monk
     qa.api.settings.cache_clear()
     with pytest.raises(qa.UsageError, match="OPENAI_API_KEY"):
         qa.ask("Who leads ISIS-K?", store=store, mode="llm", llm=None)
+
+
+def test_a_figure_is_answered_without_loading_the_language_model_and_a_name_with_it(store) -> None:
+    import subprocess
+    import sys
+
+    def loads_spacy(question: str) -> tuple[bool, str]:
+        code = (
+            "import sys, qa\n"
+            "from qa.entities import loaded\n"
+            f"a = qa.ask(sys.argv[1], store={str(store.where)!r}, mode='extractive')\n"
+            "print(loaded(), a.text)\n"
+        )
+        done = subprocess.run([sys.executable, "-c", code, question], capture_output=True, text=True, cwd=ROOT)
+        assert done.returncode == 0, done.stderr
+        flag, _, text = done.stdout.strip().partition(" ")
+        return flag == "True", text
+
+    loaded, text = loads_spacy("How many executions did the UN experts say Iran carried out in August?")
+    assert not loaded and "81" in text
+    loaded, text = loads_spacy("Who leads ISIS-K in Afghanistan?")
+    assert loaded and "Ghafari" in text
