@@ -58,10 +58,11 @@ def precision_for_flags(flags: set[str]) -> str:
     return "int8" if flags & INT8_FLAGS else "fp32"
 
 
-# int8 is the faster choice on VNNI/AVX-512 CPUs, but on the seed gold set its answers
-# came out worse than fp32's (facts present 0.857 vs 0.896, evidence cited 0.948 vs
-# 0.961: sentence selection is calibrated on fp32 vectors), so until a calibration for
-# int8 holds the gates it is offered (QA_EMBED_PRECISION=int8), not chosen.
+# int8 is the faster choice on VNNI/AVX-512 CPUs (1.8x the word pieces/s), but it moved
+# the BBC dev half's evidence recall@1 by 0.04 (0.70 -> 0.66, pooled sentence vectors,
+# 2026-11-28), more than the 0.01 a precision may move it, and lowered the seed set's
+# answers (facts 0.857 vs 0.896 with standalone sentence vectors): it is offered
+# (QA_EMBED_PRECISION=int8), not chosen.
 INT8_BY_DEFAULT = False
 
 
