@@ -207,6 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     from qa import calibration
+    from qa.settings import Settings
     from qa.store import open_store
 
     ns = build_parser().parse_args(argv)
@@ -218,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     prepared: list[Prepared] = []
     with tempfile.TemporaryDirectory(prefix="qa-calibrate-") as tmp:
         if not ns.no_seed:
-            store = build_index(ns.corpus, Path(tmp), 120, say=say)
+            store = build_index(ns.corpus, Path(tmp), 120, say=say, precision=Settings.from_env().embed_precision)
             items = dev_items(ns.gold)
             prepared += prepare(items, ns.gold.name, store, k=ns.k)
         for spec in ns.set:

@@ -74,7 +74,9 @@ def evaluate(ns: argparse.Namespace, *, say: Callable[[str], None]) -> dict[str,
         raise UsageError("--chunk-sizes: give at least one size of 16 tokens or more")
     if not 1 <= ns.k <= 50:
         raise UsageError("--k must be from 1 to 50")
-    llm = llm_config(Settings.from_env())
+    settings = Settings.from_env()
+    llm = llm_config(settings)
+    ns.embed_precision = settings.embed_precision  # QA_EMBED_PRECISION, as the CLI reads it
     if ns.mode == "llm" and llm is None:
         raise UsageError("--mode llm needs OPENAI_API_KEY (and OPENAI_BASE_URL for a local server)")
     if not ns.corpus.is_dir() and not ns.corpus.is_file():

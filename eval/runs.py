@@ -24,11 +24,14 @@ Retriever = Literal["dense", "keyword", "hybrid"]
 RETRIEVERS: tuple[Retriever, ...] = ("dense", "keyword", "hybrid")
 
 
-def build_index(corpus: Path, folder: Path, chunk_tokens: int, *, say: Callable[[str], None]) -> Any:
+def build_index(
+    corpus: Path, folder: Path, chunk_tokens: int, *, say: Callable[[str], None], precision: str | None = None
+) -> Any:
+    """Index ``corpus`` (or bring a kept index up to date) at ``precision`` (None: the default for this CPU)."""
     from qa.index import ingest
     from qa.store import open_store
 
-    store = open_store(folder / f"chunks-{chunk_tokens}")
+    store = open_store(folder / f"chunks-{chunk_tokens}", embed_precision=precision)
     started = time.perf_counter()
     result = ingest([corpus], store=store, chunk_tokens=chunk_tokens)
     for warning in result.warnings:

@@ -36,7 +36,8 @@ def evaluate_seed(
         folder = ns.store or Path(tmp)
         claim_store(folder, ns.corpus)
         stores = {
-            size: build_index(ns.corpus, folder, size, say=say) for size in (sizes if not ns.no_ablation else sizes[:1])
+            size: build_index(ns.corpus, folder, size, say=say, precision=getattr(ns, "embed_precision", None))
+            for size in (sizes if not ns.no_ablation else sizes[:1])
         }
         store = stores[sizes[0]]
         store.embedder().get_text_embedding("warm up")  # model load is not a question's latency

@@ -343,7 +343,10 @@ def test_a_pronoun_needs_the_conversation_only_when_the_question_names_nothing_i
     ("sentence", "gives_cause"),
     [
         ("Former Labour prime minister Lord Callaghan has died on the eve of his 93rd birthday.", False),
-        ("Irish actor Dan O'Herlihy, who was nominated for best actor at the 1955 Oscars, has died at the age of 85.", False),
+        (
+            "Irish actor Dan O'Herlihy, who was nominated for best actor at the 1955 Oscars, has died at the age of 85.",
+            False,
+        ),
         ("The actor died of a heart attack at his home in Florida.", True),
         ("She died suddenly from a stroke.", True),
         ("He died after a long illness.", True),

@@ -232,3 +232,26 @@ def test_qa_eval_command_passes_its_arguments_to_the_harness(capsys: pytest.Capt
 def test_qa_eval_command_accepts_options_without_separator(capsys: pytest.CaptureFixture[str]) -> None:
     assert qa_main(["eval", "--fail-under", "no_such_metric=1"]) == 2
     assert "unknown metric 'no_such_metric'" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_eval_builds_its_index_at_the_precision_the_environment_asks_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qa.store import open_store
+
+    monkeypatch.setenv("QA_EMBED_PRECISION", "int8")
+    _, out, _ = run_eval(  # the exit code is the gates' verdict on eight items, not what is tested here
+        "--json",
+        "--mode",
+        "extractive",
+        "--ids",
+        SUBSET,
+        "--no-ablation",
+        "--store",
+        str(tmp_path / "idx"),
+        "--report",
+        str(tmp_path / "report"),
+    )
+    assert json.loads(out)["seed"]["run"]["items"] == len(SUBSET.split(","))
+    assert open_store(tmp_path / "idx" / "chunks-120", create=False).precision == "int8"
