@@ -16,9 +16,10 @@ pipeline at load time.
 
 The model is loaded lazily, on the first question that needs entity types,
 with the parser, attribute ruler, lemmatizer and senter left out (only the
-tagger's verb tags and the entities are read). Results are cached per sentence text, so a sentence
-is tagged once per process. This module tags; deciding what answers a
-question is ``qa.answer_type``'s and ``qa.extractive``'s job.
+tagger's verb tags and the entities are read). Results are cached per
+sentence text, so a sentence is tagged once per process. This module tags;
+deciding what answers a question is ``qa.answer_type``'s and
+``qa.extractive``'s job.
 """
 
 from __future__ import annotations
