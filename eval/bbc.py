@@ -48,9 +48,7 @@ def evaluate_bbc(
     with tempfile.TemporaryDirectory(prefix="qa-eval-bbc-") as tmp:
         folder = ns.bbc_store or Path(tmp)
         claim_store(folder, ns.bbc)
-        store = build_index(
-            ns.bbc, folder, DEFAULT_CHUNK_TOKENS, say=say, precision=getattr(ns, "embed_precision", None)
-        )
+        store = build_index(ns.bbc, folder, DEFAULT_CHUNK_TOKENS, say=say, precision=ns.embed_precision)
         store.embedder().get_text_embedding("warm up")  # model load is not a question's latency
         rows, _ = run_items(items, store, k=ns.k, mode=ns.mode, llm=llm)
         for row, item in zip(rows, items, strict=True):

@@ -33,6 +33,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="qa eval", description="Run the gold sets, print metrics, write a report, gate on thresholds.")
+    p.set_defaults(embed_precision=None)  # QA_EMBED_PRECISION, filled in from the settings by eval.harness
     p.add_argument(
         "--gold-set",
         choices=[*GOLD_SETS, "all"],

@@ -36,7 +36,7 @@ def evaluate_seed(
         folder = ns.store or Path(tmp)
         claim_store(folder, ns.corpus)
         stores = {
-            size: build_index(ns.corpus, folder, size, say=say, precision=getattr(ns, "embed_precision", None))
+            size: build_index(ns.corpus, folder, size, say=say, precision=ns.embed_precision)
             for size in (sizes if not ns.no_ablation else sizes[:1])
         }
         store = stores[sizes[0]]

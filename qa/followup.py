@@ -59,7 +59,8 @@ def _names_anything(question: str) -> bool:
         return True
     opening = len(question) - len(question.lstrip())
     for m in _CAPITALISED.finditer(question):
-        run = m.group().split(maxsplit=1)[1:] if m.start() == opening else [m.group()]  # the first word is capitalised anyway
+        # the question's first word is capitalised anyway: only what follows it in its run can be a name
+        run = m.group().split(maxsplit=1)[1:] if m.start() == opening else [m.group()]
         if run and _names_something(run[0]):
             return True
     return False
