@@ -250,9 +250,29 @@ def verify(
 
 
 def stored_vectors(store: Store, passages: list[Passage]) -> dict[str, np.ndarray]:
-    """The sentence vectors the index stored for ``passages`` (by chunk id)."""
-    blobs = store.catalog.sentence_vectors(p.chunk_id for p in passages)
-    return {cid: unpack_vectors(blob) for cid, blob in blobs.items()}
+    """The sentence vectors the index stored for ``passages``, one row per sentence, by passage chunk id.
+
+    A passage joined from two windows takes each sentence's row from the window
+    that holds it; if any sentence has none, the passage is left out (its
+    sentences are embedded afresh).
+    """
+    blobs = store.catalog.sentence_vectors(cid for p in passages for cid, _, _ in p.spans())
+    out: dict[str, np.ndarray] = {}
+    for p in passages:
+        if not p.windows:
+            if p.chunk_id in blobs:
+                out[p.chunk_id] = unpack_vectors(blobs[p.chunk_id])
+            continue
+        by_start: dict[int, np.ndarray] = {}
+        for cid, start, end in p.spans():
+            rows = unpack_vectors(blobs[cid]) if cid in blobs else None
+            every = split_spans(p.text[start - p.start : end - p.start])
+            if rows is not None and len(rows) == len(every):
+                by_start.update({start + sp.start: row for sp, row in zip(every, rows)})
+        every = split_spans(p.text)
+        if every and all(p.start + sp.start in by_start for sp in every):
+            out[p.chunk_id] = np.vstack([by_start[p.start + sp.start] for sp in every])
+    return out
 
 
 @dataclass

@@ -1,11 +1,11 @@
-"""The answer selector's thresholds and weights, read once from ``qa/calibration.json``.
+"""Retrieval's fusion weight and the answer selector's thresholds, read once from ``qa/calibration.json``.
 
-``qa.extractive`` decides from these numbers whether a sentence answers and
-which extra sentences join it. They are fitted by ``python -m eval.calibrate``
-on the dev half of the gold sets and kept under version control, so a change
-in them shows up as a diff with the figures that justified it. This module
-loads and validates the file; it does not fit anything.
-"""
+``qa.retrieve`` ranks windows with the dense weight; ``qa.extractive``
+decides from the rest whether a sentence answers and which extra sentences
+join it. They are fitted by ``python -m eval.calibrate`` on the dev half of
+the gold sets and kept under version control, so a change in them shows up
+as a diff with the figures that justified it. This module loads and
+validates the file; it does not fit anything."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ class Calibration:
     context_weight: float = 0.25  # share of a sentence's coverage inherited from its passage
     focus_min: float = 0.01  # share of the question's focus words the answer must hold (lexically)...
     focus_semantic: float = 0.6  # ...unless the answer is this close in meaning to the question
+    dense_weight: float = 0.3  # retrieval: share of the scaled dense similarity in a window's score (rest: BM25)
 
     @classmethod
     def from_dict(cls, values: dict[str, object]) -> Calibration:

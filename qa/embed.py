@@ -20,8 +20,6 @@ __all__ = ["MAX_WORD_PIECES", "BundledEmbedding", "model_path", "word_piece_toke
 MODEL_NAME = "all-MiniLM-L6-v2"
 
 
-
-
 class BundledEmbedding(BaseEmbedding):
     """all-MiniLM-L6-v2 as a llama-index embedding: normalised 384-d vectors.
 

@@ -131,9 +131,12 @@ def candidates(
     q = np.asarray(next(fresh), dtype=np.float32)
     vectors = [v if v is not None else np.asarray(next(fresh), dtype=np.float32) for v in found]
     sims = (np.vstack(vectors) @ q).tolist()
-    # a sentence inherits a little of its passage's coverage: "The statement revealed
+    # a sentence inherits a little of its window's coverage: "The statement revealed
     # 81 ..." answers a question about the UN experts named one sentence earlier
-    passage_cover = [coverage(terms, p.text, idf) for p in passages]
+    window_cover = [
+        [(a - p.start, b - p.start, coverage(terms, p.text[a - p.start : b - p.start], idf)) for _, a, b in p.spans()]
+        for p in passages
+    ]
     return [
         Candidate(
             i,
@@ -141,12 +144,18 @@ def candidates(
             start,
             end,
             sim,
-            (1 - CONTEXT_WEIGHT) * coverage(terms, text, idf) + CONTEXT_WEIGHT * passage_cover[i],
+            (1 - CONTEXT_WEIGHT) * coverage(terms, text, idf) + CONTEXT_WEIGHT * _context(window_cover[i], start, end),
             passages[i].article_id,
             passages[i].start + start,
         )
         for (i, start, end, text), sim in zip(spans, sims)
     ]
+
+
+def _context(windows: list[tuple[int, int, float]], start: int, end: int) -> float:
+    """The coverage of the window holding the sentence at ``start:end`` (of any window it overlaps if none holds it)."""
+    inside = [c for a, b, c in windows if a <= start and end <= b]
+    return max(inside or [c for a, b, c in windows if a < end and start < b] or [0.0])
 
 
 def _continuation(best: Candidate, cands: list[Candidate]) -> Candidate | None:

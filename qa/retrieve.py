@@ -1,16 +1,19 @@
-"""Hybrid retrieval: dense (Chroma) and BM25 results fused by reciprocal rank.
+"""Hybrid retrieval: dense (Chroma) and BM25 scores fused by a weighted sum.
 
 Date and source filters are pushed down to Chroma's ``where`` and into the
 keyword index's SQL (typed values only, never strings spliced into a query).
 Only chunks the committed catalog lists are returned, so a half-finished
 ingest is invisible; all catalog reads of one retrieval share one read
-transaction, and only the fused candidates' rows are read. Article-level
-evidence (the best dense and keyword rank of any of an article's chunks)
-is fused with the chunk ranks, so the right window of the right article
-wins. Overlapping windows of the same article and identical passages are
-collapsed. ``qa.llama_retriever`` wraps this as a
-llama-index ``BaseRetriever``; the answer layer calls ``retrieve()`` directly
-so asking a question never pays for importing llama-index. This module ranks
+transaction, and only the fused candidates' rows are read. Each side's
+scores are scaled to 0..1 over its candidates and summed with the dense
+weight from ``qa.calibration`` (fitted on the dev questions by ``qa
+calibrate``). Two retrieved windows of one article that overlap become one
+passage (at most ``MAX_WINDOWS`` windows), so the sentence that answers is
+not cut off from the one that matched the question; a window mostly inside
+a passage already chosen, and an identical passage from another article,
+are collapsed. ``qa.llama_retriever`` wraps this as a llama-index
+``BaseRetriever``; the answer layer calls ``retrieve()`` directly so asking
+a question never pays for importing llama-index. This module ranks
 passages; it does not judge whether they answer.
 """
 
@@ -20,6 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Literal
 
+from qa import calibration
 from qa.catalog import RowFilter
 from qa.errors import UsageError
 from qa.keyword import search
@@ -27,14 +31,9 @@ from qa.store import Store, chroma_error
 
 Mode = Literal["hybrid", "dense", "keyword"]
 DEFAULT_K = 5
-RRF_K = 60
 MAX_K = 50
-_CANDIDATES = 4  # fetch k * this from each side before fusing and collapsing
-# Article rank (its best chunk's dense and keyword ranks) added to each chunk's fused
-# score. Off: on the BBC dev questions every weight tried (0.1 to 2) kept recall@1
-# and lowered recall@5 (it fills the top 5 with one article); the headline in each
-# chunk's vector and keyword row carries the article's context instead.
-ARTICLE_WEIGHT = 0.0
+CANDIDATES = 40  # fetched from each side (at least 2k): the scaling of scores depends on it, not on k
+MAX_WINDOWS = 2  # overlapping windows of one article joined into one passage
 
 
 @dataclass(frozen=True)
@@ -51,6 +50,11 @@ class Passage:
     score: float  # fused score
     dense: float  # cosine similarity to the question (0 when not computed)
     keyword: float  # BM25 score (0 when not matched)
+    windows: tuple[tuple[str, int, int], ...] = ()  # (chunk id, start, end) of each window joined; () = just this one
+
+    def spans(self) -> tuple[tuple[str, int, int], ...]:
+        """The windows this passage is made of, in the order they were retrieved."""
+        return self.windows or ((self.chunk_id, self.start, self.end),)
 
 
 @dataclass(frozen=True)
@@ -134,30 +138,52 @@ def _query(store: Store, query_vec: list[float], n: int, filters: Filters) -> li
     return [(cid, 1.0 - float(dist)) for cid, dist in zip(res["ids"][0], res["distances"][0])]
 
 
-def _article_of(cid: str) -> str:
-    return cid.rsplit("-", 1)[0]  # chunk ids are "<article id>-<position>"
-
-
-def _fuse(dense: list[tuple[str, float]], keyword: list[tuple[str, float]]) -> dict[str, float]:
-    """Reciprocal-rank fusion of the chunk ranks, plus each chunk's article rank."""
+def _fuse(dense: list[tuple[str, float]], keyword: list[tuple[str, float]], dense_weight: float) -> dict[str, float]:
+    """``dense_weight`` x the scaled similarity + the rest x the scaled BM25 score; a side that missed a chunk adds 0."""
     fused: dict[str, float] = {}
-    article: dict[str, float] = {}
-    for ranked in (dense, keyword):
-        seen: list[str] = []
-        for rank, (cid, _) in enumerate(ranked):
-            fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
-            aid = _article_of(cid)
-            if aid not in seen:  # an article ranks where its best chunk ranks
-                seen.append(aid)
-                article[aid] = article.get(aid, 0.0) + 1.0 / (RRF_K + len(seen))
-    return {cid: score + ARTICLE_WEIGHT * article[_article_of(cid)] for cid, score in fused.items()}
+    for ranked, weight in ((dense, dense_weight), (keyword, 1.0 - dense_weight)):
+        if not ranked:
+            continue
+        hi, lo = max(s for _, s in ranked), min(s for _, s in ranked)
+        for cid, score in ranked:
+            fused[cid] = fused.get(cid, 0.0) + weight * ((score - lo) / (hi - lo) if hi > lo else 1.0)
+    return fused
 
 
-def _overlaps(a: Passage, b: Passage) -> bool:
-    if a.article_id != b.article_id:
-        return " ".join(a.text.split()) == " ".join(b.text.split())
-    inter = min(a.end, b.end) - max(a.start, b.start)
-    return inter > 0.5 * min(a.end - a.start, b.end - b.start)
+def _place(chosen: list[Passage], p: Passage) -> None:
+    """Add the window ``p`` to ``chosen``: collapsed if the passages of its article already hold most of it,
+    else joined to an overlapping passage with room, else a new passage."""
+    same = [i for i, q in enumerate(chosen) if q.article_id == p.article_id and q.start < p.end and p.start < q.end]
+    covered = _covered(p, [chosen[i] for i in same])
+    if covered > 0.5 * (p.end - p.start):
+        i = max(same, key=lambda i: min(chosen[i].end, p.end) - max(chosen[i].start, p.start))
+        if p.dense > chosen[i].dense:  # keep the rank, remember the better similarity
+            chosen[i] = replace(chosen[i], dense=p.dense)
+        return
+    room = next((i for i in same if len(chosen[i].spans()) < MAX_WINDOWS), None)
+    if room is None:
+        chosen.append(p)
+    else:
+        chosen[room] = _join(chosen[room], p)
+
+
+def _covered(p: Passage, others: list[Passage]) -> int:
+    """How many of ``p``'s characters lie inside ``others``."""
+    cut, total = p.start, 0
+    for q in sorted(others, key=lambda q: q.start):
+        lo, hi = max(q.start, cut), min(q.end, p.end)
+        if hi > lo:
+            total, cut = total + hi - lo, hi
+    return total
+
+
+def _join(q: Passage, p: Passage) -> Passage:
+    """``q`` widened to cover the overlapping window ``p`` of the same article (texts are slices of it)."""
+    start, end = min(q.start, p.start), max(q.end, p.end)
+    text = p.text[: q.start - p.start] + q.text if p.start < q.start else q.text
+    if p.end > q.end:
+        text += p.text[len(p.text) - (p.end - q.end) :]
+    return replace(q, text=text, start=start, end=end, dense=max(q.dense, p.dense), windows=q.spans() + p.spans())
 
 
 def retrieve(
@@ -168,45 +194,49 @@ def retrieve(
     filters: Filters | None = None,
     mode: Mode = "hybrid",
     query_vector: list[float] | None = None,
+    dense_weight: float | None = None,
 ) -> list[Passage]:
-    """Top ``k`` passages for ``question``, best first, near-duplicates collapsed."""
+    """Top ``k`` passages for ``question``, best first, near-duplicates collapsed.
+
+    ``dense_weight`` overrides the calibrated weight (``qa calibrate`` fits it).
+    """
     check_k(k)
     filters = filters or Filters()
     store.readable()
-    n = k * _CANDIDATES
+    n = max(CANDIDATES, 2 * k)
+    weight = calibration.current().dense_weight if dense_weight is None else dense_weight
     vec: list[float] | None = None
     if mode in ("hybrid", "dense"):
         vec = query_vector if query_vector is not None else store.embed([question])[0]
     with store.catalog.reading():  # one generation for every read below
         dense = _dense(store, vec, n, filters) if vec is not None else []
         keyword = search(store.catalog, question, k=n, where=filters.rows()) if mode in ("hybrid", "keyword") else []
-        fused = _fuse(dense, keyword)
+        fused = _fuse(dense, keyword, weight)
         rows = store.catalog.chunk_rows(fused)
     dense_of, keyword_of = dict(dense), dict(keyword)
     chosen: list[Passage] = []
+    texts: dict[str, str] = {}  # a window's text, whitespace squashed -> its article
     for cid in sorted(fused, key=lambda c: (-fused[c], c)):
         if cid not in rows:  # removed by an ingest that committed between Chroma and the catalog read
             continue
         c, a = rows[cid]
-        p = Passage(
-            cid,
-            c.article_id,
-            a.title,
-            a.source,
-            a.date,
-            a.url,
-            c.text,
-            c.start,
-            c.end,
-            fused[cid],
-            dense_of.get(cid, 0.0),
-            keyword_of.get(cid, 0.0),
+        if texts.setdefault(" ".join(c.text.split()), c.article_id) != c.article_id:
+            continue  # the same text in another article (a story filed twice)
+        _place(
+            chosen,
+            Passage(
+                cid,
+                c.article_id,
+                a.title,
+                a.source,
+                a.date,
+                a.url,
+                c.text,
+                c.start,
+                c.end,
+                fused[cid],
+                dense_of.get(cid, 0.0),
+                keyword_of.get(cid, 0.0),
+            ),
         )
-        dup = next((i for i, q in enumerate(chosen) if _overlaps(q, p)), None)
-        if dup is None:
-            chosen.append(p)
-        elif p.dense > chosen[dup].dense:  # keep the fused rank, remember the better similarity
-            chosen[dup] = replace(chosen[dup], dense=p.dense)
-        if len(chosen) >= k:
-            break
-    return chosen
+    return chosen[:k]
