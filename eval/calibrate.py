@@ -1,6 +1,9 @@
-"""Refit the answer selector's thresholds on the dev half of the gold sets: ``qa calibrate``.
+"""Refit retrieval's dense weight and the answer selector's thresholds on the dev half: ``qa calibrate``.
 
-Each dev question is run once through the pipeline up to the scored
+First the dense weight of ``qa.retrieve``'s fusion is chosen from
+``DENSE_WEIGHTS`` by the mean reciprocal rank of the evidence in the top k
+(retrieval alone, every dev question with evidence; a tie keeps the current
+value). Then each dev question is run once through the pipeline up to the scored
 candidate sentences (follow-up rewrite, retrieval, sentence scores); then a
 coordinate search tries values for every threshold of ``qa.calibration``,
 re-running only ``qa.extractive.select`` (cheap) and scoring each try with the
@@ -49,6 +52,7 @@ GRID: dict[str, list[float]] = {
     "focus_semantic": [0.35, 0.40, 0.45, 0.50, 0.55, 0.60, 0.70],
 }
 PASSES = 2
+DENSE_WEIGHTS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]
 
 
 @dataclass
@@ -83,7 +87,36 @@ def dev_items(path: Path) -> list[dict[str, Any]]:
     return out
 
 
-def prepare(items: list[dict[str, Any]], gold: str, store: Any, *, k: int) -> list[Prepared]:
+def fit_dense_weight(sets: list[tuple[list[dict[str, Any]], Any]], current: float, *, k: int) -> dict[float, float]:
+    """Evidence MRR in the top ``k`` for the current weight and each of ``DENSE_WEIGHTS`` over the sets' dev items."""
+    from eval.runs import asked
+    from qa.retrieve import retrieve
+
+    questions = []
+    for items, store in sets:
+        asked_here = asked(items)
+        vectors = store.embed([q for q, _ in asked_here]) if asked_here else []
+        questions += [(store, q, evidence, vec) for (q, evidence), vec in zip(asked_here, vectors, strict=True)]
+    return {
+        w: round(
+            m.mrr(
+                [
+                    m.evidence_rank([p.text for p in retrieve(st, q, k=k, query_vector=vec, dense_weight=w)], ev)
+                    for st, q, ev, vec in questions
+                ]
+            ),
+            4,
+        )
+        for w in [current, *(w for w in DENSE_WEIGHTS if w != current)]
+    }
+
+
+def best_weight(scores: dict[float, float]) -> float:
+    """The weight with the highest MRR; the first listed (the current one) wins a tie."""
+    return max(scores, key=lambda w: (scores[w], w == next(iter(scores))))
+
+
+def prepare(items: list[dict[str, Any]], gold: str, store: Any, *, k: int, dense_weight: float) -> list[Prepared]:
     from qa.answer import POOL_FACTOR, clean_question, stored_vectors
     from qa.extractive import candidates
     from qa.followup import standalone_question
@@ -95,7 +128,9 @@ def prepare(items: list[dict[str, Any]], gold: str, store: Any, *, k: int) -> li
         standalone = standalone_question(q, item.get("history") or [])
         vec = store.embed([standalone])[0]
         with store.catalog.reading():
-            passages = retrieve(store, standalone, k=min(POOL_FACTOR * k, MAX_K), query_vector=vec)
+            passages = retrieve(
+                store, standalone, k=min(POOL_FACTOR * k, MAX_K), query_vector=vec, dense_weight=dense_weight
+            )
             idf = store.idf()
             stored = stored_vectors(store, passages)
             cands = candidates(q, passages, embed=store.embed, idf=idf, sentence_vectors=stored)
@@ -216,28 +251,37 @@ def main(argv: list[str] | None = None) -> int:
         print(line, file=sys.stderr, flush=True)
 
     started = time.perf_counter()
+    before_cal = calibration.current()
     prepared: list[Prepared] = []
     with tempfile.TemporaryDirectory(prefix="qa-calibrate-") as tmp:
+        sets: list[tuple[str, list[dict[str, Any]], Any]] = []
         if not ns.no_seed:
             store = build_index(ns.corpus, Path(tmp), 120, say=say, precision=Settings.from_env().embed_precision)
-            items = dev_items(ns.gold)
-            prepared += prepare(items, ns.gold.name, store, k=ns.k)
+            sets.append((ns.gold.name, dev_items(ns.gold), store))
         for spec in ns.set:
             gold, _, folder = spec.partition("=")
             if not folder:
                 say(f"--set {spec}: expected GOLD=STORE")
                 return 2
-            items = dev_items(Path(gold))
-            prepared += prepare(items, Path(gold).name, open_store(folder), k=ns.k)
+            sets.append((Path(gold).name, dev_items(Path(gold)), open_store(folder)))
+        mrr = fit_dense_weight([(items, store) for _, items, store in sets], before_cal.dense_weight, k=ns.k)
+        weight = best_weight(mrr)
+        say("retrieval MRR by dense weight: " + ", ".join(f"{w}: {v:.4f}" for w, v in sorted(mrr.items())))
+        for gold, items, store in sets:
+            prepared += prepare(items, gold, store, k=ns.k, dense_weight=weight)
     if not prepared:
         say("no dev items to calibrate on")
         return 2
     say(f"{len(prepared)} dev questions prepared in {time.perf_counter() - started:.0f} s")
-    before_cal = calibration.current()
+    start_cal = replace(before_cal, dense_weight=weight)
     by_gold = sorted({p.gold for p in prepared})
-    before = {g: figures([p for p in prepared if p.gold == g], before_cal) for g in by_gold}
-    after_cal = search(prepared, before_cal, say=say)
+    before = {g: figures([p for p in prepared if p.gold == g], start_cal) for g in by_gold}
+    after_cal = search(prepared, start_cal, say=say)
     after = {g: figures([p for p in prepared if p.gold == g], after_cal) for g in by_gold}
+    print(
+        f"retrieval MRR@{ns.k} (all dev items): dense weight {before_cal.dense_weight} {mrr[before_cal.dense_weight]:.4f}"
+        f" -> {weight} {mrr[weight]:.4f}"
+    )
     print(f"{'gold (dev items)':28s} {'':7s} facts  evidence  unans.refused  ans.refused")
     for g in by_gold:
         for label, f in (("before", before[g]), ("after", after[g])):
@@ -250,7 +294,12 @@ def main(argv: list[str] | None = None) -> int:
     if not ns.dry_run:
         calibration.write(
             after_cal,
-            fitted_on={"dev_items": {g: before[g]["n"] for g in by_gold}, "before": before, "after": after},
+            fitted_on={
+                "dev_items": {g: before[g]["n"] for g in by_gold},
+                "retrieval_mrr_by_dense_weight": {str(w): v for w, v in sorted(mrr.items())},
+                "before": before,
+                "after": after,
+            },
         )
         print(f"wrote {calibration.PATH.name}")
     return 0
