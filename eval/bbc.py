@@ -24,7 +24,7 @@ from eval import gates as gating
 from eval import metrics as m
 from eval.goldset import by_split, split_of
 from eval.options import UsageError
-from eval.runs import asked, build_index, claim_store, retrieval_ranks, run_items, run_summary
+from eval.runs import asked, build_index, claim_store, retrieved, run_items, run_summary
 from eval.scoring import aggregate, recall_curve
 
 
@@ -82,8 +82,11 @@ def compare_retrieval(
     questions = asked(items)
     out: dict[str, Any] = {
         "items": len(questions),
-        "ours": recall_curve(retrieval_ranks(questions, store, k=ns.k), ns.k),
     }
+    texts = retrieved(questions, store, k=ns.k)
+    out["ours"] = recall_curve(
+        [m.evidence_rank(t, ev) for t, (_, ev) in zip(texts, questions, strict=True)], ns.k, texts
+    )
     if ns.no_starter or not questions:
         return out
     from eval import starter
@@ -91,8 +94,10 @@ def compare_retrieval(
     began = time.perf_counter()
     built = starter.build(ns.bbc, persist_dir=folder / "starter", embed_model=starter.embedding_model())
     say(f"starter: {len(built.documents)} documents from {ns.bbc} in {time.perf_counter() - began:.1f} s")
-    ranks = [m.evidence_rank(built.retrieve(q, k=ns.k), ev) for q, ev in questions]
-    out["starter"] = recall_curve(ranks, ns.k)
+    texts = [built.retrieve(q, k=ns.k) for q, _ in questions]
+    out["starter"] = recall_curve(
+        [m.evidence_rank(t, ev) for t, (_, ev) in zip(texts, questions, strict=True)], ns.k, texts
+    )
     out["starter_seconds"] = round(built.seconds, 1)
     return out
 

@@ -109,11 +109,16 @@ def _retrieval_table(result: dict[str, Any]) -> Table:
     retrieval, k = result["retrieval"], result.get("run", {}).get("k", 5)
     pipelines = [(n, retrieval[n]) for n in ("ours", "starter") if n in retrieval]
     rows = [
-        [label, *(_fmt(curve.get(f"evidence_recall_at_{j}")) for j in range(1, k + 1)), _fmt(curve.get("mrr"))]
+        [
+            label,
+            *(_fmt(curve.get(f"evidence_recall_at_{j}")) for j in range(1, k + 1)),
+            _fmt(curve.get("mrr")),
+            str(curve.get("mean_passage_chars", "")),
+        ]
         for label, curve in pipelines
     ]
     title = f"Retrieval alone, ours vs the llama-index starter ({retrieval['items']} items with evidence)"
-    return title, ["pipeline", *(f"recall@{j}" for j in range(1, k + 1)), "mrr"], rows
+    return title, ["pipeline", *(f"recall@{j}" for j in range(1, k + 1)), "mrr", "chars/passage"], rows
 
 
 def _accuracy_table(title: str, groups: dict[str, Any]) -> Table:

@@ -82,17 +82,25 @@ def asked(items: list[dict[str, Any]]) -> list[tuple[str, list[str]]]:
     ]
 
 
-def retrieval_ranks(
+def retrieved(
     questions: list[tuple[str, list[str]]], store: Any, *, k: int, retriever: Retriever = "hybrid"
-) -> list[int | None]:
-    """Evidence rank of each question's top ``k`` passages from ``qa.retrieve`` alone (no answer step)."""
+) -> list[list[str]]:
+    """The texts of each question's top ``k`` passages from ``qa.retrieve`` alone (no answer step)."""
     from qa.retrieve import retrieve
 
     vectors = store.embed([q for q, _ in questions]) if questions else []
     return [
-        m.evidence_rank([p.text for p in retrieve(store, q, k=k, mode=retriever, query_vector=vec)], ev)
-        for (q, ev), vec in zip(questions, vectors, strict=True)
+        [p.text for p in retrieve(store, q, k=k, mode=retriever, query_vector=vec)]
+        for (q, _), vec in zip(questions, vectors, strict=True)
     ]
+
+
+def retrieval_ranks(
+    questions: list[tuple[str, list[str]]], store: Any, *, k: int, retriever: Retriever = "hybrid"
+) -> list[int | None]:
+    """Evidence rank of each question's top ``k`` passages from ``qa.retrieve`` alone (no answer step)."""
+    texts = retrieved(questions, store, k=k, retriever=retriever)
+    return [m.evidence_rank(found, ev) for found, (_, ev) in zip(texts, questions, strict=True)]
 
 
 def ablation(items: list[dict[str, Any]], stores: dict[int, Any], *, k: int) -> list[dict[str, Any]]:

@@ -100,11 +100,16 @@ def mean(values: list[float]) -> float | None:
     return round(sum(values) / len(values), 4) if values else None
 
 
-def recall_curve(ranks: list[int | None], k: int) -> dict[str, float | None]:
+def recall_curve(ranks: list[int | None], k: int, texts: list[list[str]] | None = None) -> dict[str, float | None]:
+    """Recall at 1..k and MRR; with the retrieved ``texts``, also the mean length of a passage in characters."""
     if not ranks:
         return {"evidence_recall_at_k": None, **{f"evidence_recall_at_{j}": None for j in range(1, k + 1)}, "mrr": None}
     curve = {f"evidence_recall_at_{j}": round(m.recall_at_k(ranks, j), 4) for j in range(1, k + 1)}
-    return {"evidence_recall_at_k": curve[f"evidence_recall_at_{k}"], **curve, "mrr": round(m.mrr(ranks), 4)}
+    out = {"evidence_recall_at_k": curve[f"evidence_recall_at_{k}"], **curve, "mrr": round(m.mrr(ranks), 4)}
+    lengths = [len(t) for found in texts or [] for t in found]
+    if lengths:
+        out["mean_passage_chars"] = round(sum(lengths) / len(lengths))
+    return out
 
 
 def aggregate(rows: list[dict[str, Any]], k: int) -> dict[str, Any]:
