@@ -107,6 +107,8 @@ def test_bbc_set_reports_per_class_follow_up_and_retrieval_against_the_starter(
     for pipeline in ("ours", "starter"):
         curve = [retrieval[pipeline][f"evidence_recall_at_{j}"] for j in range(1, 6)]
         assert curve == sorted(curve) and 0.0 <= curve[0] <= curve[-1] <= 1.0
+    # what a passage holds is reported beside the recall it buys: one or two windows vs whole-article nodes
+    assert 0 < retrieval["ours"]["mean_passage_chars"] <= retrieval["starter"]["mean_passage_chars"]
     margins = [
         retrieval["ours"][f"evidence_recall_at_{j}"] - retrieval["starter"][f"evidence_recall_at_{j}"]
         for j in range(1, 6)
