@@ -114,7 +114,11 @@ def test_question_outside_the_bulletins_is_refused_visibly(app: AppTest) -> None
     answer = ask(app, "What is the weather in Paris?")
     assert answer.refused
     assert [i.value for i in app.info] == ["The bulletins don't cover this."]
-    assert not app.expander
+    # the nearest passages are offered for checking, labelled as no answer, and nothing is cited
+    assert answer.passages and not answer.citations
+    assert [shown(e.label) for e in app.expander] == ["The 3 nearest passages (none of them answers the question)"]
+    nearest = " ".join(m.value for m in app.expander[0].markdown)
+    assert render.escape(answer.passages[0].text.strip()) in nearest and "<sup" not in nearest
 
 
 @pytest.mark.parametrize("llm_app", ["half_stream"], indirect=True)

@@ -144,7 +144,10 @@ def test_chat_cites_sources_and_answers_from_an_uploaded_bulletin(page, app_url:
     page.get_by_test_id("stChatInputTextArea").press("Enter")
     refusal = messages.nth(before + 1).get_by_test_id("stAlert")
     expect(refusal).to_contain_text("The bulletins don't cover this.", timeout=ANSWER_MS)
-    expect(messages.nth(before + 1).get_by_test_id("stExpander")).to_have_count(0)
+    nearest = messages.nth(before + 1).get_by_test_id("stExpander")  # offered for checking, cited as nothing
+    expect(nearest).to_have_count(1)
+    expect(nearest).to_contain_text("nearest passages (none of them answers the question)")
+    expect(messages.nth(before + 1).locator("sup")).to_have_count(0)
 
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(DATA / "upload-ok.txt"))
     expect(sidebar.get_by_text(re.compile(r"upload-ok\.txt: .*1 added"))).to_be_visible(timeout=ANSWER_MS)

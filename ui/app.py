@@ -51,6 +51,9 @@ def show(answer: qa.Answer) -> None:
         st.warning(notice, icon=":material/warning:")
     if answer.refused:
         st.info(answer.text, icon=":material/search_off:")
+        if answer.passages:  # what the search found, for the reader to judge: not citations
+            with st.expander(render.nearest_label(answer.passages)):
+                st.markdown(render.nearest_markdown(answer.passages), unsafe_allow_html=True)
     else:
         st.markdown(render.answer_markdown(answer), unsafe_allow_html=True)
     for c in answer.citations:

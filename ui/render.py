@@ -16,8 +16,10 @@ from qa import citations as cite
 from qa.answer import UNSUPPORTED_MARK, Answer, Citation
 from qa.errors import QAError
 from qa.index import IngestProgress
+from qa.retrieve import Passage
 
 FALLBACK_PREFIX = "LLM failed"
+NEAREST = 3  # passages shown under a refusal, so the reader can check for themselves
 UNSUPPORTED_BADGE = (
     '<span title="not supported by the cited sources" style="background: #fde8e8; color: #b91c1c; '
     'border-radius: 4px; padding: 0 4px; font-size: 0.85em;">⚠ unsupported</span>'
@@ -99,6 +101,20 @@ def passage_markdown(c: Citation) -> str:
     if not (0 <= start < end <= len(c.text)):
         return escape(c.text.strip())
     return f"{escape(c.text[:start].lstrip())}<mark>{escape(c.text[start:end])}</mark>{escape(c.text[end:].rstrip())}"
+
+
+def nearest_label(passages: list[Passage]) -> str:
+    """The expander label under a refusal: says plainly that these passages are no answer."""
+    n = min(len(passages), NEAREST)
+    return label_text(f"The {n} nearest passage{'s' if n != 1 else ''} (none of them answers the question)")
+
+
+def nearest_markdown(passages: list[Passage]) -> str:
+    """Title, date and text of each of the first ``NEAREST`` passages, escaped."""
+    return "\n\n".join(
+        f"**{escape(' '.join(p.title.split()) or 'Untitled')}** — {escape(p.date or 'undated')}<br>{escape(p.text.strip())}"
+        for p in passages[:NEAREST]
+    )
 
 
 def source_line(c: Citation) -> str:
