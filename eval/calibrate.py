@@ -14,7 +14,8 @@ questions, refusal for unanswerable ones. The best values are written to
 Only items whose ``split`` is "dev" are used, and items without a split whose
 id number is odd; an item whose split is "test" is dropped as soon as it is
 read and never asked. ``context_weight`` is baked into the candidates'
-scores, so it is kept, not searched. This module fits; the thresholds are
+scores, so it is kept, not searched. A two-part question is scored whole
+here (``qa.answer`` answers its parts apart; two BBC dev items). This module fits; the thresholds are
 applied by ``qa.extractive``.
 
     python -m eval.calibrate                        # seed gold set on a fresh index of corpus/

@@ -16,13 +16,13 @@ from __future__ import annotations
 import time
 import unicodedata
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
 
 from qa import citations as cite
-from qa import prompts
+from qa import compound, prompts
 from qa.catalog import RowFilter, unpack_vectors
 from qa.chunking import sentences as split_spans
 from qa.errors import LLMError, UsageError
@@ -308,21 +308,59 @@ def _prepare(
     check_k(k)
     filters = make_filters(since, until, source)
     standalone = standalone_question(q, history or [], client=client)
-    vec = store.embed([standalone])[0]
+    pieces = compound.parts(standalone) if standalone == q else [standalone]
+    vectors = store.embed(pieces)
     with store.catalog.reading():  # retrieval, sentence vectors and term rarity from one generation
-        # extractive selection reads a wider pool than the k passages a prompt gets:
-        # a sentence in passage 7 can still answer, and costs nothing to score
-        passages = retrieve(store, standalone, k=min(POOL_FACTOR * k, MAX_K), filters=filters, query_vector=vec)
         idf = store.idf()
-        stored = stored_vectors(store, passages)
-        # sentences are scored against the question as asked: the words borrowed from
-        # the conversation help retrieval but would favour the previous answer
-        cands = candidates(q, passages, embed=store.embed, idf=idf, sentence_vectors=stored)
-        selection = select(q, cands, idf=idf)
-        if selection.refused and standalone != q:  # the follow-up alone may be too thin
-            again = candidates(standalone, passages, embed=store.embed, idf=idf, sentence_vectors=stored)
-            selection = select(standalone, again, asked=q, idf=idf)
+        if len(pieces) == 1:
+            passages, selection = _select(store, q, standalone, vectors[0], k=k, filters=filters, idf=idf)
+        else:  # each part retrieved and answered on its own, then put together
+            done = [_select(store, p, p, v, k=k, filters=filters, idf=idf) for p, v in zip(pieces, vectors)]
+            passages, selection = _combine(done)
+            if not selection.refused:  # say which part the answer leaves out
+                notices += [f"not in the bulletins: {p}" for p, (_, sel) in zip(pieces, done) if sel.refused]
     return _Prepared(q, standalone, passages, selection, notices, started, k, filters)
+
+
+def _select(
+    store: Store, asked: str, standalone: str, vec: Any, *, k: int, filters: Filters, idf: Any
+) -> tuple[list[Passage], Selection]:
+    """Retrieve for ``standalone`` and choose the sentences that answer ``asked`` (in a read transaction)."""
+    # extractive selection reads a wider pool than the k passages a prompt gets:
+    # a sentence in passage 7 can still answer, and costs nothing to score
+    passages = retrieve(store, standalone, k=min(POOL_FACTOR * k, MAX_K), filters=filters, query_vector=vec)
+    stored = stored_vectors(store, passages)
+    # sentences are scored against the question as asked: the words borrowed from
+    # the conversation help retrieval but would favour the previous answer
+    cands = candidates(asked, passages, embed=store.embed, idf=idf, sentence_vectors=stored)
+    selection = select(asked, cands, idf=idf)
+    if selection.refused and standalone != asked:  # the follow-up alone may be too thin
+        again = candidates(standalone, passages, embed=store.embed, idf=idf, sentence_vectors=stored)
+        selection = select(standalone, again, asked=asked, idf=idf)
+    return passages, selection
+
+
+def _combine(done: list[tuple[list[Passage], Selection]]) -> tuple[list[Passage], Selection]:
+    """The parts' passages taken in turn (each part's best first), their chosen sentences in part order.
+
+    Refused only if every part is; "different figures" is a claim about one figure, so a
+    combined answer never makes it.
+    """
+    passages: list[Passage] = []
+    where: list[dict[int, int]] = [{} for _ in done]
+    for rank in range(max(len(ps) for ps, _ in done)):
+        for part, (ps, _) in enumerate(done):
+            if rank < len(ps):
+                p = ps[rank]
+                at = next((i for i, q in enumerate(passages) if (q.chunk_id, q.text) == (p.chunk_id, p.text)), None)
+                if at is None:
+                    passages.append(p)
+                    at = len(passages) - 1
+                where[part][rank] = at
+    chosen = [replace(c, passage=where[part][c.passage]) for part, (_, sel) in enumerate(done) for c in sel.chosen]
+    if not chosen:
+        return passages, done[0][1]
+    return passages, Selection(chosen, False, "")
 
 
 def _finish(ans: Answer, prep: _Prepared) -> Answer:

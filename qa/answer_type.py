@@ -202,9 +202,10 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         ),
     ),
     (
-        "number",  # "Where were interest rates held?" asks for a level, not a place
+        "number",  # "Where were interest rates held?" and "What did Australia raise its rate to?" ask for a level
         re.compile(
-            r"\bwhere (?:were|was|are|is|will|did|have|has)\s+(?:[\w'-]+\s+){0,4}?(?:rates?|prices?|shares?|index|level|inflation|unemployment)\b",
+            r"\bwhere (?:were|was|are|is|will|did|have|has)\s+(?:[\w'-]+\s+){0,4}?(?:rates?|prices?|shares?|index|level|inflation|unemployment)\b|"
+            r"\bwhat (?:did|does|do|has|have|will|would)\b[^?]*\b(?:raise|cut|lower|increase|reduce|lift|push|set)\b[^?]*\bto\W*$",
             re.I,
         ),
     ),

@@ -208,3 +208,19 @@ def test_a_figure_is_answered_without_loading_the_language_model_and_a_name_with
     assert not loaded and "81" in text
     loaded, text = loads_spacy("Who leads ISIS-K in Afghanistan?")
     assert loaded and "Ghafari" in text
+
+
+def test_two_part_question_answers_each_part_from_its_own_article(store) -> None:
+    a = ask(
+        store, "Who heads Uzbekistan's State Security Service, and how many executions did Iran carry out in August?"
+    )
+    assert not a.refused and "Azizov" in a.text and re.search(r"\b(81|100)\b", a.text)
+    articles = {c.article_id for c in a.citations}
+    assert len(articles) == 2  # the security chief's article and the executions one
+    assert [c.n for c in a.citations] == list(range(1, len(a.citations) + 1))
+
+
+def test_two_part_question_with_one_part_uncovered_answers_the_other_and_says_which_is_missing(store) -> None:
+    a = ask(store, "Who heads Uzbekistan's State Security Service, and what is the population of Mars today?")
+    assert not a.refused and "Azizov" in a.text and "Mars" not in a.text
+    assert "not in the bulletins: What is the population of Mars today?" in a.notices
