@@ -32,7 +32,7 @@ from qa.guard import looks_like_instruction, withhold_instructions
 from qa.llm import LLMClient, LLMConfig, count_message_tokens
 from qa.retrieve import DEFAULT_K, MAX_K, Filters, Passage, check_k, make_filters, retrieve
 from qa.store import Store
-from qa.support import cosine, support
+from qa.support import Idf, cosine, support
 from qa.tokens import count_tokens, truncate_to_tokens
 
 Mode = Literal["auto", "llm", "extractive"]
@@ -323,7 +323,7 @@ def _prepare(
 
 
 def _select(
-    store: Store, asked: str, standalone: str, vec: Any, *, k: int, filters: Filters, idf: Any
+    store: Store, asked: str, standalone: str, vec: list[float], *, k: int, filters: Filters, idf: Idf
 ) -> tuple[list[Passage], Selection]:
     """Retrieve for ``standalone`` and choose the sentences that answer ``asked`` (in a read transaction)."""
     # extractive selection reads a wider pool than the k passages a prompt gets:
