@@ -38,6 +38,7 @@ from qa.tokens import count_tokens, truncate_to_tokens
 Mode = Literal["auto", "llm", "extractive"]
 MAX_QUESTION_CHARS = 500
 POOL_FACTOR = 2
+NEAREST = 3  # passages a refusal offers for the reader to check (the page and `qa ask` show them)
 UNSUPPORTED_MARK = "[unsupported]"
 
 

@@ -89,6 +89,7 @@ def cmd_ingest(ns: argparse.Namespace) -> int:
 
 
 def cmd_ask(ns: argparse.Namespace) -> int:
+    from qa.answer import NEAREST
     from qa.api import ask, get_store, settings
 
     s = settings()
@@ -115,6 +116,11 @@ def cmd_ask(ns: argparse.Namespace) -> int:
     for c in answer.citations:
         print(f"[{c.n}] {c.title} — {c.source or 'unknown source'}, {c.date or 'undated'}")
         print(f"    \u201c{c.quote or c.text[:200]}\u201d")
+    if answer.refused and answer.passages:  # what the search found, for the reader to judge: not sources
+        print("\nNearest passages (none of them answers the question):")
+        for p in answer.passages[:NEAREST]:
+            print(f"- {p.title} — {p.source or 'unknown source'}, {p.date or 'undated'}")
+            print(f"    {' '.join(p.text.split())[:200]}")
     return 0
 
 

@@ -53,17 +53,26 @@ def test_ask_json_is_one_object_with_citations(store: str) -> None:
         (("--until", "2020-01-01"), "dated on or before 2020-01-01"),
     ],
 )
-def test_date_range_without_articles_says_which_dates_the_index_covers(store: str, dates: tuple[str, ...], said: str) -> None:
+def test_date_range_without_articles_says_which_dates_the_index_covers(
+    store: str, dates: tuple[str, ...], said: str
+) -> None:
     done = qa_cli("ask", "Who leads ISIS-K in Afghanistan?", "--store", store, *dates)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == f"No indexed article is {said}: every dated article is from 2024-09-05. Widen or clear the dates."
+    assert (
+        done.stdout.strip()
+        == f"No indexed article is {said}: every dated article is from 2024-09-05. Widen or clear the dates."
+    )
     assert "nothing retrieved" not in done.stdout + done.stderr
 
 
-def test_refusal_prints_the_refusal_and_no_sources(store: str) -> None:
+def test_refusal_prints_the_refusal_then_the_nearest_passages_as_no_sources(store: str) -> None:
     done = qa_cli("ask", "How many people died in the Kerman attack?", "--store", store)
     assert done.returncode == 0
-    assert done.stdout.strip() == "The bulletins don't cover this." and "Sources" not in done.stdout
+    refusal, _, rest = done.stdout.partition("\n\n")
+    assert refusal == "The bulletins don't cover this." and "Sources" not in done.stdout
+    lines = rest.splitlines()
+    assert lines[0] == "Nearest passages (none of them answers the question):"
+    assert len([line for line in lines if line.startswith("- ")]) == 3 and "[1]" not in rest
 
 
 @pytest.mark.parametrize(

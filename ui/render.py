@@ -13,13 +13,12 @@ import html
 import re
 
 from qa import citations as cite
-from qa.answer import UNSUPPORTED_MARK, Answer, Citation
+from qa.answer import NEAREST, UNSUPPORTED_MARK, Answer, Citation
 from qa.errors import QAError
 from qa.index import IngestProgress
 from qa.retrieve import Passage
 
 FALLBACK_PREFIX = "LLM failed"
-NEAREST = 3  # passages shown under a refusal, so the reader can check for themselves
 UNSUPPORTED_BADGE = (
     '<span title="not supported by the cited sources" style="background: #fde8e8; color: #b91c1c; '
     'border-radius: 4px; padding: 0 4px; font-size: 0.85em;">⚠ unsupported</span>'
