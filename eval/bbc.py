@@ -21,10 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from eval import gates as gating
-from eval import metrics as m
 from eval.goldset import by_split, split_of
 from eval.options import UsageError
-from eval.runs import asked, build_index, claim_store, retrieved, run_items, run_summary
+from eval.runs import asked, build_index, claim_store, evidence_ranks, retrieved, run_items, run_summary
 from eval.scoring import aggregate, recall_curve
 
 
@@ -84,9 +83,7 @@ def compare_retrieval(
         "items": len(questions),
     }
     texts = retrieved(questions, store, k=ns.k)
-    out["ours"] = recall_curve(
-        [m.evidence_rank(t, ev) for t, (_, ev) in zip(texts, questions, strict=True)], ns.k, texts
-    )
+    out["ours"] = recall_curve(evidence_ranks(texts, questions), ns.k, texts)
     if ns.no_starter or not questions:
         return out
     from eval import starter
@@ -95,9 +92,7 @@ def compare_retrieval(
     built = starter.build(ns.bbc, persist_dir=folder / "starter", embed_model=starter.embedding_model())
     say(f"starter: {len(built.documents)} documents from {ns.bbc} in {time.perf_counter() - began:.1f} s")
     texts = [built.retrieve(q, k=ns.k) for q, _ in questions]
-    out["starter"] = recall_curve(
-        [m.evidence_rank(t, ev) for t, (_, ev) in zip(texts, questions, strict=True)], ns.k, texts
-    )
+    out["starter"] = recall_curve(evidence_ranks(texts, questions), ns.k, texts)
     out["starter_seconds"] = round(built.seconds, 1)
     return out
 

@@ -15,8 +15,8 @@ Only items whose ``split`` is "dev" are used, and items without a split whose
 id number is odd; an item whose split is "test" is dropped as soon as it is
 read and never asked. ``context_weight`` is baked into the candidates'
 scores, so it is kept, not searched. A two-part question is scored whole
-here (``qa.answer`` answers its parts apart; two BBC dev items). This module fits; the thresholds are
-applied by ``qa.extractive``.
+here (``qa.answer`` answers its parts apart; two BBC dev items). This module
+fits; the values are applied by ``qa.retrieve`` and ``qa.extractive``.
 
     python -m eval.calibrate                        # seed gold set on a fresh index of corpus/
     python -m eval.calibrate --set eval/gold/bbc.jsonl=STORE     # and the BBC set's dev half on a built index
@@ -90,26 +90,20 @@ def dev_items(path: Path) -> list[dict[str, Any]]:
 
 def fit_dense_weight(sets: list[tuple[list[dict[str, Any]], Any]], current: float, *, k: int) -> dict[float, float]:
     """Evidence MRR in the top ``k`` for the current weight and each of ``DENSE_WEIGHTS`` over the sets' dev items."""
-    from eval.runs import asked
-    from qa.retrieve import retrieve
+    from eval.runs import asked, evidence_ranks, retrieved
 
-    questions = []
-    for items, store in sets:
-        asked_here = asked(items)
-        vectors = store.embed([q for q, _ in asked_here]) if asked_here else []
-        questions += [(store, q, evidence, vec) for (q, evidence), vec in zip(asked_here, vectors, strict=True)]
-    return {
-        w: round(
-            m.mrr(
-                [
-                    m.evidence_rank([p.text for p in retrieve(st, q, k=k, query_vector=vec, dense_weight=w)], ev)
-                    for st, q, ev, vec in questions
-                ]
-            ),
-            4,
-        )
-        for w in [current, *(w for w in DENSE_WEIGHTS if w != current)]
-    }
+    questions = [(store, asked(items)) for items, store in sets]
+    vectors = [store.embed([q for q, _ in qs]) if qs else [] for store, qs in questions]
+
+    def mrr(weight: float) -> float:
+        ranks = [
+            rank
+            for (store, qs), vecs in zip(questions, vectors, strict=True)
+            for rank in evidence_ranks(retrieved(qs, store, k=k, vectors=vecs, dense_weight=weight), qs)
+        ]
+        return round(m.mrr(ranks), 4)
+
+    return {w: mrr(w) for w in [current, *(w for w in DENSE_WEIGHTS if w != current)]}
 
 
 def best_weight(scores: dict[float, float]) -> float:

@@ -83,24 +83,38 @@ def asked(items: list[dict[str, Any]]) -> list[tuple[str, list[str]]]:
 
 
 def retrieved(
-    questions: list[tuple[str, list[str]]], store: Any, *, k: int, retriever: Retriever = "hybrid"
+    questions: list[tuple[str, list[str]]],
+    store: Any,
+    *,
+    k: int,
+    retriever: Retriever = "hybrid",
+    vectors: list[list[float]] | None = None,
+    dense_weight: float | None = None,
 ) -> list[list[str]]:
-    """The texts of each question's top ``k`` passages from ``qa.retrieve`` alone (no answer step)."""
+    """The texts of each question's top ``k`` passages from ``qa.retrieve`` alone (no answer step).
+
+    ``vectors`` are the questions' embeddings if already made; ``dense_weight`` overrides the calibrated one.
+    """
     from qa.retrieve import retrieve
 
-    vectors = store.embed([q for q, _ in questions]) if questions else []
+    if vectors is None:
+        vectors = store.embed([q for q, _ in questions]) if questions else []
     return [
-        [p.text for p in retrieve(store, q, k=k, mode=retriever, query_vector=vec)]
+        [p.text for p in retrieve(store, q, k=k, mode=retriever, query_vector=vec, dense_weight=dense_weight)]
         for (q, _), vec in zip(questions, vectors, strict=True)
     ]
+
+
+def evidence_ranks(texts: list[list[str]], questions: list[tuple[str, list[str]]]) -> list[int | None]:
+    """Per question, the rank of the first of its retrieved ``texts`` that holds its evidence (None: none)."""
+    return [m.evidence_rank(found, ev) for found, (_, ev) in zip(texts, questions, strict=True)]
 
 
 def retrieval_ranks(
     questions: list[tuple[str, list[str]]], store: Any, *, k: int, retriever: Retriever = "hybrid"
 ) -> list[int | None]:
     """Evidence rank of each question's top ``k`` passages from ``qa.retrieve`` alone (no answer step)."""
-    texts = retrieved(questions, store, k=k, retriever=retriever)
-    return [m.evidence_rank(found, ev) for found, (_, ev) in zip(texts, questions, strict=True)]
+    return evidence_ranks(retrieved(questions, store, k=k, retriever=retriever), questions)
 
 
 def ablation(items: list[dict[str, Any]], stores: dict[int, Any], *, k: int) -> list[dict[str, Any]]:

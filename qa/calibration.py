@@ -5,7 +5,8 @@ decides from the rest whether a sentence answers and which extra sentences
 join it. They are fitted by ``python -m eval.calibrate`` on the dev half of
 the gold sets and kept under version control, so a change in them shows up
 as a diff with the figures that justified it. This module loads and
-validates the file; it does not fit anything."""
+validates the file; it does not fit anything.
+"""
 
 from __future__ import annotations
 
