@@ -9,14 +9,10 @@ sentence-transformers pipeline does: in fp32 cosine >= 0.9999 to torch fp32;
 in int8 (``qa.precision`` says when, makes the file and has the figures)
 1.4-1.8x faster at cosine ~0.995 to fp32.
 
-``encode_with_sentences`` also returns a vector per sentence of each chunk,
-pooled from the same forward pass over the sentence's own word pieces, so an
-ingest gets sentence vectors for free and a question embeds only itself.
-They are not the standalone embeddings: a sentence read in its chunk carries
-context (cosine to its standalone embedding: mean 0.85, worst 0.62, seed
-bulletin). What matters held on 30 gold questions: the best sentence of the
-bulletin was the same by pooled and by standalone vectors for 23, and held the
-evidence equally often (24 of 30 either way; in int8 25 vs 24).
+An ingest embeds each sentence on its own and composes a window's vector
+from its sentences' (``qa.index.embed_chunks``). Sentence vectors pooled
+from a window's forward pass were measured and dropped: they lowered the
+seed set's answers (facts 0.896 -> 0.857) and still read every word twice.
 
 This module encodes text; it does not chunk, store or decide which runtime
 the index uses.
@@ -157,8 +153,8 @@ class FastEncoder:
         self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
         self._lock = threading.Lock()
 
-    def _batches(self, texts: list[str], batch_size: int) -> Iterator[tuple[list[int], list[Any], np.ndarray]]:
-        """Per batch: indices into ``texts``, (encoding, last hidden states) of each, pooled rows."""
+    def _batches(self, texts: list[str], batch_size: int) -> Iterator[tuple[list[int], np.ndarray]]:
+        """Per batch: indices into ``texts`` and their pooled, normalised rows."""
         # sorted by length so each batch pads only to its own longest text
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for start in range(0, len(order), batch_size):
@@ -172,59 +168,13 @@ class FastEncoder:
             )[0]
             weights = mask[:, :, None].astype(np.float32)
             pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
-            yield idx, [(e, hidden[row]) for row, e in enumerate(encodings)], _normalise(pooled)
+            yield idx, _normalise(pooled)
 
     def encode(self, texts: list[str], *, batch_size: int = DEFAULT_BATCH_SIZE) -> np.ndarray:
         out = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
-        for idx, _, pooled in self._batches(texts, batch_size):
+        for idx, pooled in self._batches(texts, batch_size):
             out[idx] = pooled
         return out
-
-    def encode_with_sentences(
-        self,
-        texts: list[str],
-        spans: list[list[tuple[int, int]]],
-        *,
-        batch_size: int = DEFAULT_BATCH_SIZE,
-    ) -> tuple[np.ndarray, list[np.ndarray]]:
-        """Chunk vectors as ``encode(texts)`` gives them, and one vector per span from the same pass.
-
-        Row j of ``sentences[i]`` is the normalised mean of the last hidden
-        states of the word pieces of ``texts[i]`` lying inside ``spans[i][j]``
-        (character offsets). A span none of whose word pieces the model read
-        (cut off at 256 word pieces, or empty) gets its text's own embedding.
-        """
-        if len(spans) != len(texts):
-            raise UsageError(f"encode_with_sentences needs one list of spans per text ({len(spans)} for {len(texts)})")
-        out = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
-        sentences = [np.empty((len(s), DIMENSIONS), dtype=np.float32) for s in spans]
-        unread: list[tuple[int, int]] = []
-        for idx, encoded, pooled in self._batches(texts, batch_size):
-            out[idx] = pooled
-            for i, (encoding, hidden) in zip(idx, encoded):
-                if not spans[i]:
-                    continue
-                counts = _span_weights(encoding, spans[i], len(hidden))
-                sums = counts @ hidden
-                read = counts.sum(axis=1)
-                sentences[i][:] = _normalise(sums / np.clip(read, 1, None)[:, None])
-                unread += [(i, j) for j in np.flatnonzero(read == 0).tolist()]
-        if unread:
-            # one extra pass over the spans the model never reached, so every row means something
-            own = self.encode([texts[i][spans[i][j][0] : spans[i][j][1]] for i, j in unread], batch_size=batch_size)
-            for (i, j), row in zip(unread, own):
-                sentences[i][j] = row
-        return out, sentences
-
-
-def _span_weights(encoding: Any, spans: list[tuple[int, int]], length: int) -> np.ndarray:
-    """A (spans, word pieces) 0/1 matrix: which real word pieces lie inside each span."""
-    offsets = np.array(encoding.offsets, dtype=np.int64).reshape(-1, 2)
-    real = (np.array(encoding.special_tokens_mask) == 0) & (np.array(encoding.attention_mask) == 1)
-    bounds = np.array(spans, dtype=np.int64).reshape(-1, 2)
-    inside = (offsets[None, :, 0] >= bounds[:, None, 0]) & (offsets[None, :, 1] <= bounds[:, None, 1])
-    inside &= real[None, :] & (offsets[None, :, 1] > offsets[None, :, 0])
-    return inside[:, :length].astype(np.float32)
 
 
 def _normalise(rows: np.ndarray) -> np.ndarray:
@@ -251,16 +201,3 @@ def encode(
     """Normalised 384-d vectors for ``texts`` (each cut at 256 word pieces)."""
     folder = str(cache_dir) if cache_dir is not None else None
     return encoder(folder, precision=precision).encode(texts, batch_size=batch_size)
-
-
-def encode_with_sentences(
-    texts: list[str],
-    spans: list[list[tuple[int, int]]],
-    *,
-    cache_dir: Path | str | None = None,
-    batch_size: int = DEFAULT_BATCH_SIZE,
-    precision: str | None = None,
-) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Chunk vectors and per-span sentence vectors from one forward pass (see ``FastEncoder``)."""
-    folder = str(cache_dir) if cache_dir is not None else None
-    return encoder(folder, precision=precision).encode_with_sentences(texts, spans, batch_size=batch_size)

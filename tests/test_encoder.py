@@ -1,4 +1,4 @@
-"""The embedding encoder: precision chosen for the CPU, and sentence vectors pooled from a chunk's pass.
+"""The embedding encoder: precision chosen for the CPU, vectors as the model gives them.
 
 All with the real bundled model. The int8 model is made once per test run in
 a private folder, from a copy of the fp32 export, so the user's cache is only read.
@@ -125,54 +125,8 @@ def test_embedding_a_question_with_int8_imports_neither_torch_nor_llama_index(ca
     assert done.stdout.strip() == "(1, 384) []"
 
 
-@pytest.mark.parametrize("precision", ["fp32", "int8"])
-def test_chunk_vectors_from_encode_with_sentences_equal_encode(
-    precision: str, fp32: FastEncoder, int8: FastEncoder
-) -> None:
-    enc = fp32 if precision == "fp32" else int8
-    body, spans = seed_chunk()
-    texts = [body, REAL_SENTENCES[1], REAL_SENTENCES[2] + " " + REAL_SENTENCES[3]]
-    chunk_vectors, rows = enc.encode_with_sentences(texts, [spans, [(0, 20)], [(0, 79), (80, 112)]], batch_size=2)
-    # the same batches: int8 scales activations per batch, so its vectors depend on the batch-mates
-    assert np.allclose(chunk_vectors, enc.encode(texts, batch_size=2), atol=1e-6)
-    assert [r.shape for r in rows] == [(len(spans), DIMENSIONS), (1, DIMENSIONS), (2, DIMENSIONS)]
-    assert all(r.dtype == np.float32 and np.allclose(np.linalg.norm(r, axis=1), 1.0, atol=1e-5) for r in rows)
-
-
-def test_each_pooled_sentence_is_nearest_to_its_own_standalone_embedding(fp32: FastEncoder) -> None:
-    body, spans = seed_chunk()
-    assert len(spans) >= 5
-    _, (pooled,) = fp32.encode_with_sentences([body], [spans])
-    standalone = fp32.encode([body[a:b] for a, b in spans])
-    similarity = pooled @ standalone.T
-    assert (similarity.argmax(axis=1) == np.arange(len(spans))).all(), similarity.round(3)
-
-
-def test_span_past_the_word_piece_limit_gets_its_own_embedding(fp32: FastEncoder) -> None:
-    first = "The central bank raised interest rates by half a point on Thursday."
-    last = "Rain is expected across the north of England at the weekend."
-    text = first + " " + "Markets moved. " * 200 + last
-    start = text.index(last)
-    spans = [(0, len(first)), (start, start + len(last)), (start, start)]
-    _, (rows,) = fp32.encode_with_sentences([text], [spans])
-    own = fp32.encode([first, last, ""])
-    assert np.allclose(rows[1], own[1], atol=1e-5)  # never read: truncated after 256 word pieces
-    assert np.allclose(rows[2], own[2], atol=1e-5)  # empty span
-    assert not np.allclose(rows[0], own[0], atol=1e-3)  # read in context: pooled from the chunk's pass
-    assert float(rows[0] @ own[0]) > float(rows[0] @ own[1])
-
-
-def test_empty_inputs_give_empty_arrays(fp32: FastEncoder) -> None:
-    vectors, rows = fp32.encode_with_sentences([], [])
-    assert vectors.shape == (0, DIMENSIONS) and rows == []
+def test_no_texts_give_an_empty_array(fp32: FastEncoder) -> None:
     assert fp32.encode([]).shape == (0, DIMENSIONS)
-    vectors, rows = fp32.encode_with_sentences(["No sentences asked for."], [[]])
-    assert vectors.shape == (1, DIMENSIONS) and rows[0].shape == (0, DIMENSIONS)
-
-
-def test_spans_must_come_one_list_per_text(fp32: FastEncoder) -> None:
-    with pytest.raises(UsageError, match="one list of spans per text"):
-        fp32.encode_with_sentences(["a", "b"], [[(0, 1)]])
 
 
 @pytest.mark.parametrize("precision", ["fp32", "int8"])
