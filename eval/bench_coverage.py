@@ -52,25 +52,24 @@ class Coverage:
 
 
 def our_coverage(store_dir: Path) -> Coverage:
-    """Word pieces of each distinct sentence of an article and of its headline, each read once on its own."""
+    """Word pieces of each chunk as the model reads it (headline + text) plus each of its sentences alone."""
     from qa.index import embedding_input
     from qa.store import open_store
 
     catalog = open_store(store_dir, create=False).catalog
+    tok = _tokenizer()
     cov = Coverage()
     for aid in sorted(catalog.article_ids()):
         article = catalog.article(aid)
         if article is None:
             continue
-        spans, read = [], {}
+        spans = []
         for chunk in catalog.chunks_of(aid):
             item = embedding_input(chunk, article)
-            read.setdefault(item.headline, item.headline_weight + 2)
-            for (s, e), weight in zip(item.spans, item.weights):
-                read.setdefault(item.text[s:e], weight + 2)
+            sentences = [item.text[s:e] for s, e in item.spans]
+            cov.fed += item.pieces + sum(min(len(e.ids), MAX_WORD_PIECES) for e in tok.encode_batch(sentences))
             _, chars = embedded_prefix(chunk.text)
             spans.append((chunk.start, chunk.start + chars))
-        cov.fed += sum(read.values())
         cov.add_document(article.text, spans)
     return cov
 

@@ -33,7 +33,7 @@ import numpy as np
 from qa.errors import StoreError
 
 LEGACY_COLLECTION = "bulletin_chunks"
-SCHEMA_VERSION = 3  # 1: no keyword table, no sentence vectors; 2: each window embedded whole
+SCHEMA_VERSION = 2  # 1: no keyword table, no sentence vectors
 # Terms arrive stemmed (qa.support): no porter here, and the characters a term
 # may hold inside it (o'brien, isis-k, 1.5) stay part of the token.
 _TOKENIZE = "unicode61 remove_diacritics 0 tokenchars '-.'''"

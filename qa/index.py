@@ -10,9 +10,9 @@ same text arriving in another file keeps the metadata it has.
 
 Pipelined: a producer thread reads, parses, plans, chunks and tokenizes
 while the main thread embeds and writes (ONNX Runtime releases the GIL).
-Each sentence and each headline is embedded once, on its own; the sentence
-vectors are stored, so a question embeds only itself, and a chunk's vector
-is composed from its sentences' and its headline's (``embed_chunks``).
+Each chunk is embedded as its article's headline, a newline and the chunk
+text; its sentences are embedded too and stored, so a question embeds only
+itself.
 
 Order of writes makes a killed ingest harmless: vectors are added first
 (Chroma, then the sentence vectors; both invisible until the catalog lists
@@ -20,9 +20,8 @@ their chunks), the catalog and its keyword index commit in one transaction,
 and only then are stale vectors deleted. The next ingest removes any
 leftovers, reuses vectors a killed run already stored, and re-embeds any
 chunk the catalog lists but Chroma lost (a server restarted on empty data).
-A store of an earlier format (no keyword table or sentence vectors, or
-windows embedded whole) is brought up to date by its next ingest (every
-chunk embedded again), so one store never mixes two kinds of vectors.
+A store written before the keyword table and sentence vectors existed is
+brought up to date by its next ingest (every chunk embedded again).
 
 This module writes the index; searching it is ``qa.retrieve``'s job.
 """
@@ -36,6 +35,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -371,7 +371,7 @@ def _remove_stale(st: Store, held: set[str], report: IngestReport) -> None:
 
 def _embed_and_add(st: Store, todo: list[ChunkInput], status: IngestProgress, progress: Progress | None) -> None:
     if todo:
-        vectors, sentences, pieces = embed_chunks(st, todo)
+        vectors, sentences = embed_chunks(st, todo)
         st.collection.upsert(
             ids=[it.chunk.id for it in todo],
             embeddings=vectors,
@@ -379,8 +379,8 @@ def _embed_and_add(st: Store, todo: list[ChunkInput], status: IngestProgress, pr
             metadatas=[chunk_metadata(it.chunk, it.article) for it in todo],
         )
         st.catalog.put_sentence_vectors([(it.chunk.id, pack_vectors(s)) for it, s in zip(todo, sentences)])
-        status.word_pieces += pieces
     status.chunks_done += len(todo)
+    status.word_pieces += sum(it.pieces for it in todo)
     status.articles += len({it.chunk.article_id for it in todo if it.chunk.position == 0})
     status.chunks_total = max(status.chunks_total, status.chunks_done)
     if progress:
@@ -397,31 +397,25 @@ def spoken_date(iso: str) -> str:
 
 
 # --- what the model reads ----------------------------------------------------
-HEADLINE_PIECES = 32  # a headline longer than this is cut: it weighs in each window as at most this many word pieces
-ENCODE_BATCH = 32  # texts per forward pass: 32 ran 7% faster than 64 on sentences and windows alike
+HEADLINE_PIECES = 32  # of the model's 256 word pieces, at most this many go to the headline
 
 
 @dataclass(frozen=True)
 class ChunkInput:
-    """A chunk as the model reads it (its sentences and its article's headline), and as the keyword index holds it."""
+    """A chunk as the model reads it, and as the keyword index holds it."""
 
     chunk: ChunkRecord
     article: ArticleRecord | ArticleMeta
-    text: str  # the chunk text with instruction-like sentences withheld
-    spans: list[tuple[int, int]]  # each sentence of ``text`` (qa.chunking.sentences), offsets into it
-    weights: tuple[int, ...]  # word pieces of each sentence
-    headline: str  # the article's headline, cut at HEADLINE_PIECES word pieces
-    headline_weight: int  # its word pieces
+    text: str  # headline, newline, chunk text with instruction-like sentences withheld
+    spans: list[tuple[int, int]]  # each sentence of the chunk text (qa.chunking.sentences), offsets into ``text``
     terms: tuple[str, str]  # keyword index columns: (headline and date, body) as stemmed terms
-
-    @property
-    def pieces(self) -> int:
-        """Word pieces the model reads for this chunk alone (each text with its two special pieces)."""
-        return sum(w + 2 for w in self.weights) + (self.headline_weight + 2 if self.headline else 0)
+    pieces: int  # word pieces the model reads
 
 
 def embedding_input(chunk: ChunkRecord, article: ArticleRecord | ArticleMeta) -> ChunkInput:
-    """The chunk's sentences and its headline, as the model reads them; sentences addressed to a model are withheld."""
+    """The headline (cut to fit) over the chunk text; sentences addressed to a model are withheld."""
+    from qa.fast_encoder import MAX_WORD_PIECES
+
     body, spans, pos = "", [], 0
     for sp in sentences(chunk.text):  # the same text qa.guard.withhold_instructions gives, with offsets
         body += chunk.text[pos : sp.start]
@@ -431,53 +425,52 @@ def embedding_input(chunk: ChunkRecord, article: ArticleRecord | ArticleMeta) ->
         pos = sp.end
     body += chunk.text[pos:]
     tok = wordpieces.tokenizer()
-    weights = tuple(len(e.ids) for e in tok.encode_batch([body[s:e] for s, e in spans], add_special_tokens=False))
+    body_pieces = len(tok.encode(body, add_special_tokens=False).ids)
+    room = min(HEADLINE_PIECES, MAX_WORD_PIECES - 2 - body_pieces)
     head = tok.encode(article.title, add_special_tokens=False)
     headline = (
-        article.title if len(head.ids) <= HEADLINE_PIECES else article.title[: head.offsets[HEADLINE_PIECES - 1][1]]
+        article.title if len(head.ids) <= room else article.title[: head.offsets[room - 1][1]] if room > 0 else ""
     )
+    prefix = f"{headline}\n" if headline else ""
     terms = (document_terms(f"{article.title} {spoken_date(article.date)}"), document_terms(body))
-    return ChunkInput(chunk, article, body, spans, weights, headline, min(len(head.ids), HEADLINE_PIECES), terms)
+    pieces = 2 + min(len(head.ids), max(room, 0)) + body_pieces
+    return ChunkInput(
+        chunk, article, prefix + body, [(s + len(prefix), e + len(prefix)) for s, e in spans], terms, pieces
+    )
 
 
-def embed_chunks(st: Store, items: list[ChunkInput]) -> tuple[list[list[float]], list[np.ndarray], int]:
-    """Chunk vectors, per chunk one vector per sentence (rows in ``spans`` order), and the word pieces embedded.
-
-    Each distinct sentence and headline of the batch is embedded once, on its
-    own; a chunk's vector is the mean of its sentences' vectors and its
-    headline's, each weighted by its word pieces (the model's own mean pooling
-    over a window, taken a sentence at a time). So every word of the text is
-    read once, not once in its window and again alone: half the word pieces of
-    embedding windows and sentences apart. Measured on the BBC dev half
-    (composed vs a forward pass per window, the same sentence vectors):
-    evidence recall@1..5 0.779/0.935/0.961/0.974/0.974 vs 0.805/0.896/0.935/
-    0.948/0.974, answers unchanged. Weighting sentences equally, or the
-    headline 0.5-3x its word pieces, moved recall@1 by one or two questions.
-    """
-    pieces: dict[str, int] = {}
-    for it in items:
-        if it.headline:
-            pieces.setdefault(it.headline, it.headline_weight + 2)
-        for (s, e), w in zip(it.spans, it.weights):
-            pieces.setdefault(it.text[s:e], w + 2)
-    texts = list(pieces)
+def embed_chunks(st: Store, items: list[ChunkInput]) -> tuple[list[list[float]], list[np.ndarray]]:
+    """Chunk vectors and, per chunk, one vector per sentence (rows in ``spans`` order)."""
+    texts, spans = [it.text for it in items], [it.spans for it in items]
     custom = st._embedder  # a llama-index embedding put there on purpose (benchmarks)
     if custom is not None and type(custom).__name__ != "BundledEmbedding":
-        rows = np.asarray(custom.get_text_embedding_batch(texts) if texts else [], dtype=np.float32).reshape(-1, 384)
-    else:
-        rows = st.encoder().encode(texts, batch_size=ENCODE_BATCH)
-    by_text = dict(zip(texts, rows))
-    dims = rows.shape[1]
-    chunk_vectors, sentence_vectors = [], []
-    for it in items:
-        own = [by_text[it.text[s:e]] for s, e in it.spans]
-        sentence_vectors.append(np.vstack(own) if own else np.zeros((0, dims), np.float32))
-        parts = [*own, by_text[it.headline]] if it.headline else own
-        weights = np.array([*it.weights, it.headline_weight][: len(parts)], dtype=np.float32)
-        chunk_vectors.append(_weighted_mean(np.vstack(parts), np.maximum(weights, 1)).tolist())
-    return chunk_vectors, sentence_vectors, sum(pieces.values())
+        flat = [t[s:e] for t, sp in zip(texts, spans) for s, e in sp]
+        sent = np.asarray(custom.get_text_embedding_batch(flat) if flat else [], dtype=np.float32)
+        cuts = np.cumsum([len(sp) for sp in spans])[:-1]
+        return custom.get_text_embedding_batch(texts), list(np.split(sent.reshape(-1, 384), cuts))
+    vectors, sentence_vectors = _encode_with_sentences(st.encoder(), texts, spans)
+    return vectors.tolist(), sentence_vectors
 
 
-def _weighted_mean(rows: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    mean = weights @ rows
-    return mean / max(float(np.linalg.norm(mean)), 1e-12)
+def _encode_with_sentences(
+    enc: Any, texts: list[str], spans: list[list[tuple[int, int]]], *, batch_size: int = 32
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Chunk vectors, and each sentence embedded on its own (in the same batches; 32 texts a pass
+    ran 7% faster than 64 here, on windows and on sentences alike).
+
+    Two cheaper ways were measured and not taken (README, "Sentence vectors
+    and precision"): sentence vectors pooled from the chunk's own forward pass
+    lowered the seed set's answers (facts 0.896 -> 0.857); a chunk vector
+    composed from its sentences' and headline's vectors (each word read once,
+    full BBC ingest 253 s -> 120 s) moved evidence recall@1 by two questions on
+    each dev half and cost the BBC test half one answer in each measure.
+    """
+    flat = list(dict.fromkeys(t[s:e] for t, sp in zip(texts, spans) for s, e in sp))
+    vectors = enc.encode(texts + flat, batch_size=batch_size)
+    by_text = dict(zip(flat, vectors[len(texts) :]))
+    dims = vectors.shape[1]
+    sentence_vectors = [
+        np.vstack([by_text[t[s:e]] for s, e in sp]) if sp else np.zeros((0, dims), np.float32)
+        for t, sp in zip(texts, spans)
+    ]
+    return vectors[: len(texts)], sentence_vectors

@@ -59,9 +59,11 @@ def precision_for_flags(flags: set[str]) -> str:
 
 
 # int8 is the faster choice on VNNI/AVX-512 CPUs (1.8x the word pieces/s), but it moved
-# the BBC dev half's evidence recall@1 by 0.04 (0.70 -> 0.66, pooled sentence vectors,
-# 2026-11-28), more than the 0.01 a precision may move it, and lowered the seed set's
-# answers (facts 0.857 vs 0.896 with standalone sentence vectors): it is offered
+# the BBC dev half's evidence recall@1 by 0.04 (0.70 -> 0.66, 2026-11-28), more than the
+# 0.01 a precision may move it, and lowered the seed set's answers. With windows composed
+# from sentence vectors (measured 2026-11-29, not taken) it moved recall by at most one
+# question but still changed two seed dev answers (facts 0.883 -> 0.857, cited 0.961 ->
+# 0.948), and asking in fp32 against int8 vectors was worse: offered
 # (QA_EMBED_PRECISION=int8), not chosen.
 INT8_BY_DEFAULT = False
 

@@ -79,12 +79,12 @@ def test_answering_reads_rows_by_id_and_embeds_only_the_question(store: Store):
     assert set(store._vectors) == {QUESTION}  # passage sentences come from the index
 
 
-def test_every_sentence_is_embedded_alone_and_stored_with_its_chunk(store: Store):
+def test_every_chunk_is_embedded_under_its_headline_with_its_sentence_vectors(store: Store):
     chunk = sorted(store.catalog.chunks(), key=lambda c: c.id)[0]
     article = store.catalog.article(chunk.article_id)
     assert article is not None
     item = embedding_input(chunk, article)
-    assert item.text == chunk.text and item.headline == article.title
+    assert item.text.startswith(article.title[:20]) and item.text.endswith(chunk.text)
     assert [item.text[s:e] for s, e in item.spans] == [s.text for s in sentences(chunk.text)]
 
     stored = unpack_vectors(store.catalog.sentence_vectors([chunk.id])[chunk.id])
@@ -95,31 +95,8 @@ def test_every_sentence_is_embedded_alone_and_stored_with_its_chunk(store: Store
     assert np.min(np.sum(stored * fresh, axis=1)) > (0.999 if store.precision == "fp32" else 0.98)
 
 
-def test_chunk_vector_is_its_sentences_and_headline_weighted_by_word_pieces(store: Store):
-    from qa.embed import word_pieces
-
-    floor = 0.999 if store.precision == "fp32" else 0.98
-    got = store.collection.get(include=["embeddings"])
-    held = dict(zip(got["ids"], np.asarray(got["embeddings"], dtype=np.float32)))
-    for chunk in sorted(store.catalog.chunks(), key=lambda c: c.id)[:6]:
-        article = store.catalog.article(chunk.article_id)
-        assert article is not None
-        item = embedding_input(chunk, article)
-        assert list(item.weights) == [word_pieces(item.text[s:e]) - 2 for s, e in item.spans]
-        parts = np.vstack(
-            [encode([item.text[s:e] for s, e in item.spans] + [item.headline], precision=store.precision)]
-        )
-        weights = np.array([*item.weights, item.headline_weight], dtype=np.float32)
-        expected = weights @ parts
-        expected /= np.linalg.norm(expected)
-        assert float(held[chunk.id] @ expected) > floor, chunk.id
-        # not merely the first sentence, nor the headline alone
-        assert float(held[chunk.id] @ parts[-1]) < 0.99 and float(held[chunk.id] @ parts[0]) < 0.99
-
-
-def test_a_long_headline_weighs_as_at_most_32_word_pieces_and_every_sentence_is_read(store: Store):
+def test_headline_is_cut_so_the_model_reads_the_whole_chunk(store: Store):
     from qa.embed import MAX_WORD_PIECES, word_pieces
-    from qa.index import HEADLINE_PIECES
 
     article = store.catalog.article(sorted(store.catalog.article_ids())[0])
     assert article is not None
@@ -127,10 +104,8 @@ def test_a_long_headline_weighs_as_at_most_32_word_pieces_and_every_sentence_is_
     text = "word " * 240
     chunk = ChunkRecord("x-000", article.id, 0, 0, len(text), text.strip())
     item = embedding_input(chunk, type(article)(**{**article.__dict__, "title": long_title}))
-    assert item.text == chunk.text and long_title.startswith(item.headline)
-    assert item.headline_weight == HEADLINE_PIECES == word_pieces(item.headline) - 2
-    assert all(word_pieces(item.text[s:e]) <= MAX_WORD_PIECES for s, e in item.spans)
-    assert item.pieces == sum(word_pieces(item.text[s:e]) for s, e in item.spans) + HEADLINE_PIECES + 2
+    assert item.text.endswith(chunk.text) and word_pieces(item.text) <= MAX_WORD_PIECES
+    assert item.pieces == word_pieces(item.text)
 
 
 def _make_previous_format(path: Path) -> None:
