@@ -34,7 +34,7 @@ from qa import calibration, figures
 from qa.answer_type import LABELS, NUMERIC, answer_type, asked_noun, new_facts
 from qa.calibration import Calibration
 from qa.chunking import sentences
-from qa.focus import Qualifier, fact_terms, focus_coverage, focus_terms, met, named_in, qualifiers
+from qa.focus import Qualifier, fact_terms, focus_coverage, focus_terms, met, named_in, qualifiers, weighed
 from qa.guard import looks_like_instruction
 from qa.retrieve import Passage
 from qa.support import STOPWORDS, Idf, content_terms, coverage, looks_like_fragment, numbers
@@ -222,7 +222,7 @@ def select(
     if idf is not None and noun and not any(idf.knows(t) for t in content_terms(noun)):
         return Selection([], True, f"the bulletins never mention {noun}")
     context = article_context(cands, passages)
-    quals = qualifiers(question)
+    quals = qualifiers(question) if idf is None else weighed(qualifiers(question), idf)
     pool = [c for c in cands if not looks_like_fragment(c.text)]
     # a comparison may draw each side from another article: each sentence must then meet one qualifier
     sides = _asks_for_comparison(question) or _several_sentences(question) or " and " in question

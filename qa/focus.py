@@ -12,10 +12,10 @@ no entity tagging. Choosing sentences is ``qa.extractive``'s job.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from qa.support import MONTHS, STOPWORDS, WEEKDAYS, Idf, content_terms, words
+from qa.support import MONTHS, STOPWORDS, WEEKDAYS, Idf, content_terms, stem, words
 
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 _TOKEN = re.compile(r"[A-Za-z0-9][\w'’.&-]*")
@@ -40,6 +40,20 @@ class Qualifier:
     text: str
     parts: tuple[str, ...]  # lower-case words that identify it ("glenn", "hoddle")
     year: bool = False
+    key: str = ""  # the part that tells it apart ("ryder" of "Ryder Cup"); unweighed: the last part
+
+    @property
+    def ident(self) -> str:
+        return self.key or self.parts[-1]
+
+
+def weighed(quals: list[Qualifier], idf: Idf) -> list[Qualifier]:
+    """Each name's telling part is its rarest word in the index: "Ryder" of "Ryder Cup", not "Cup"
+    (an article about the Davis Cup does not name the Ryder Cup); ties keep the last part (a surname)."""
+    return [
+        q if q.year or len(q.parts) < 2 else replace(q, key=max(reversed(q.parts), key=lambda p: idf(stem(p))))
+        for q in quals
+    ]
 
 
 def qualifiers(question: str) -> list[Qualifier]:
@@ -79,14 +93,14 @@ def met(q: Qualifier, sentence: str, context: str) -> bool:
     if q.year:
         years = set(_YEAR.findall(sentence))
         return not years or q.text in years or bool(_THIS_YEAR.search(sentence))
-    return _names_met(q.parts, context)
+    return _names_met(q.parts, q.ident, context)
 
 
 @lru_cache(maxsize=1024)  # every sentence of one article shares its context
-def _names_met(parts: tuple[str, ...], context: str) -> bool:
+def _names_met(parts: tuple[str, ...], key: str, context: str) -> bool:
     found = set(words(context)) | _initials(context)
     hits = [p for p in parts if any(_same(p, w) for w in found)]
-    return parts[-1] in hits or 2 * len(hits) >= len(parts) + (len(parts) > 1)
+    return key in hits or 2 * len(hits) >= len(parts) + (len(parts) > 1)
 
 
 def _initials(text: str) -> set[str]:

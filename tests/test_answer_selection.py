@@ -16,9 +16,9 @@ import pytest
 import qa
 from qa import calibration, figures
 from qa.answer_type import answer_type, new_facts
-from qa.focus import fact_terms, focus_coverage, focus_terms, met, qualifiers
+from qa.focus import fact_terms, focus_coverage, focus_terms, met, qualifiers, weighed
 from qa.followup import standalone_question
-from qa.support import looks_like_fragment
+from qa.support import Idf, looks_like_fragment
 
 ROOT = Path(__file__).resolve().parent.parent
 BBC = ROOT.parent / "shared" / "data" / "bbc"
@@ -222,6 +222,23 @@ def test_calibration_with_an_unknown_key_is_an_error_that_says_what_to_do(tmp_pa
 
 
 # --- end to end on three BBC articles ------------------------------------------
+def test_a_name_is_met_by_its_rarest_word_not_by_a_shared_head_noun() -> None:
+    davis = (
+        '"Tim has quite simply had a phenomenal Davis Cup career," said Bates. '
+        "England won the World Cup in 2003. Arsenal reached the FA Cup final."
+    )
+    others = ["Europe's leaders met in Brussels.", "Interest rates in Europe stayed put.", "Europe won the Cup."]
+    idf = Idf.from_texts([*davis.split(". "), *others, "Luke Donald and Paul Casey will play in the Ryder Cup."])
+    (ryder,) = weighed(qualifiers("Who captained Europe's Ryder Cup team in 2004?")[1:], idf)
+    assert ryder.ident == "ryder"
+    assert not met(ryder, davis, davis)  # "Cup" alone is every cup
+    assert met(ryder, "x", "Bernhard Langer captained Europe's Ryder Cup side at Oakland Hills.")
+    names = Idf.from_texts(["Glenn Roeder was sacked.", "Glenn Close stars in it.", "Glenn Hoddle left."])
+    (hoddle,) = weighed(qualifiers("Why did Glenn Hoddle leave Wolves?")[:1], names)
+    assert hoddle.ident == "hoddle"
+    assert met(hoddle, "x", "Hoddle quit the club on Monday.")  # the surname alone still names him
+
+
 @pytest.fixture(scope="module")
 def bbc_store(tmp_path_factory: pytest.TempPathFactory):
     if not (BBC / "business").is_dir():
