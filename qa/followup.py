@@ -89,7 +89,10 @@ def subjects(history: list[dict[str, str]]) -> list[tuple[str, str, int, int, in
     found: dict[str, tuple[str, int, int]] = {}  # name -> (label, latest turn naming it, position there)
     for i, (text, tagged) in enumerate(zip(turns, tag_many(turns))):
         spotted = [(e.text, e.label, e.start) for e in tagged.entities if e.label not in _NOT_SUBJECTS]
-        spotted += [(m.group(), "NAME", m.start()) for m in _CAPITALISED.finditer(text) if _names_something(m.group())]
+        for m in _CAPITALISED.finditer(text):
+            name, at = _trimmed(m.group(), m.start())
+            if name and _names_something(name):
+                spotted.append((name, "NAME", at))
         for raw, label, pos in spotted:
             name = re.sub(r"^(?:the|The)\s+|['’]s$", "", raw)
             if not name or name.lower() in STOPWORDS:
@@ -102,6 +105,14 @@ def subjects(history: list[dict[str, str]]) -> list[tuple[str, str, int, int, in
     return [(n, found[n][0], counts[n], found[n][1], found[n][2]) for n in found]
 
 
+def _trimmed(run: str, at: int) -> tuple[str, int]:
+    """A capitalised run (found at ``at``) without the sentence's opening words:
+    "Which Manchester United" -> "Manchester United"."""
+    while (head := re.match(r"(\S+)\s+", run)) and head.group(1).lower() in STOPWORDS | _OPENING_WORDS:
+        run, at = run[head.end() :], at + head.end()
+    return run, at
+
+
 def _names_something(run: str) -> bool:
     """A capitalised run that is a name, not an opening word ("However", "Who", "The")."""
     first = run.split()[0].lower()
@@ -109,23 +120,38 @@ def _names_something(run: str) -> bool:
 
 
 def resolve(question: str, history: list[dict[str, str]]) -> str | None:
-    """``question`` with its first pronoun replaced by the conversation's subject, or None."""
-    m = _PRONOUN.search(question)
-    if m is None:
+    """``question`` with its pronouns replaced by the conversation's subjects, or None.
+
+    Each pronoun takes the best subject of its kind not already in the question:
+    "When did he found it?" after an answer about Jay-Z and Roc-A-Fella names both.
+    """
+    found = list(_PRONOUN.finditer(question))
+    if not found:
         return None
-    kind = m.lastgroup or "thing"
-    wanted = _LABELS[kind]
-    # the name the last answer gives for what the last question asked ("the interior minister"),
-    # then the most mentioned name of a fitting kind, the latest turn, the earliest place in it
-    fitting = [x for x in subjects(history) if _fits(x[0], x[1], wanted) and x[0].lower() not in question.lower()]
+    known = subjects(history)
+    out, used, last = [], question.lower(), 0
+    for m in found:
+        subject = _subject(m.lastgroup or "thing", known, history, used)
+        if subject is None:
+            continue
+        word = m.group()
+        possessive = word.lower() in ("its", "his", "their") or (word.lower() == "her" and _owns(question, m.end()))
+        out += [question[last : m.start()], subject + "'s" if possessive else subject]
+        used += " " + subject.lower()
+        last = m.end()
+    return "".join([*out, question[last:]]) if out else None
+
+
+def _subject(
+    kind: str, known: list[tuple[str, str, int, int, int]], history: list[dict[str, str]], used: str
+) -> str | None:
+    """The name a pronoun of ``kind`` stands for: the name the last answer gives for what the last
+    question asked ("the interior minister"), then the most mentioned name of a fitting kind, the
+    latest turn, the earliest place in it; never one the question already holds."""
+    fitting = [x for x in known if _fits(x[0], x[1], _LABELS[kind]) and x[0].lower() not in used]
     asked = _answered_for(history, [x[0] for x in fitting])
     best = min(fitting, key=lambda x: (-asked.get(x[0], 0), -x[2], -x[3], x[4]), default=None)
-    subject = best[0] if best else None
-    if subject is None:
-        return None
-    word = m.group()
-    possessive = word.lower() in ("its", "his", "their") or (word.lower() == "her" and _owns(question, m.end()))
-    return question[: m.start()] + (subject + "'s" if possessive else subject) + question[m.end() :]
+    return best[0] if best else None
 
 
 def _answered_for(history: list[dict[str, str]], names_: list[str]) -> dict[str, int]:
@@ -138,7 +164,8 @@ def _answered_for(history: list[dict[str, str]], names_: list[str]) -> dict[str,
     answers = [t.get("content", "") for t in history if t.get("role") == "assistant"]
     if not users or not answers:
         return {}
-    wanted = set(content_terms(users[-1]))
+    # what the question asked, not whom it named: "Why is Khodorkovsky in prison?" asks about prison
+    wanted = set(content_terms(users[-1])) - {t for n in names_ for t in content_terms(n)}
     answer = answers[-1]
     out: dict[str, int] = {}
     for name in names_:

@@ -200,6 +200,17 @@ def test_entities_come_from_the_small_english_model() -> None:
             "What else does he own?",
             "What else does Prince Alwaleed bin Talal own?",
         ),
+        (  # each pronoun takes its own subject
+            [
+                {"role": "user", "content": "Why is Mikhail Khodorkovsky in prison?"},
+                {
+                    "role": "assistant",
+                    "content": "Mikhail Khodorkovsky, who built the oil firm Yukos, was jailed for fraud and tax evasion.",
+                },
+            ],
+            "When did he found it?",  # and the one the last question named is not what it asked about
+            "When did Mikhail Khodorkovsky found Yukos?",
+        ),
     ],
 )
 def test_follow_up_pronoun_becomes_the_previous_subject(history: list, question: str, expected: str) -> None:
@@ -290,6 +301,14 @@ def test_question_that_needs_no_entity_type_never_loads_spacy(seed_index: Path) 
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert done.stdout.split()[-2:] == ["False", "False"], done.stdout + done.stderr
+
+
+def test_a_question_word_opening_a_name_is_not_part_of_the_subject() -> None:
+    from qa.followup import subjects
+
+    history = [{"role": "user", "content": "Which Manchester United directors did Malcolm Glazer vote off the board?"}]
+    found = [name for name, *_ in subjects(history)]
+    assert "Manchester United" in found and not [n for n in found if n.startswith("Which")], found
 
 
 def test_pronoun_follow_up_means_whom_the_last_answer_named_for_the_last_question() -> None:
