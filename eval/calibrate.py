@@ -14,9 +14,9 @@ questions, refusal for unanswerable ones. The best values are written to
 Only items whose ``split`` is "dev" are used, and items without a split whose
 id number is odd; an item whose split is "test" is dropped as soon as it is
 read and never asked. ``context_weight`` is baked into the candidates'
-scores, so it is kept, not searched. A two-part question is scored whole
-here (``qa.answer`` answers its parts apart; two BBC dev items). This module
-fits; the values are applied by ``qa.retrieve`` and ``qa.extractive``.
+scores, so it is kept, not searched. Questions are prepared and answered by
+``qa.answer``'s own functions (a two-part question answered part by part).
+This module fits; the values are applied by ``qa.retrieve`` and ``qa.extractive``.
 
     python -m eval.calibrate                        # seed gold set on a fresh index of corpus/
     python -m eval.calibrate --set eval/gold/bbc.jsonl=STORE     # and the BBC set's dev half on a built index
@@ -61,11 +61,7 @@ class Prepared:
     item: dict[str, Any]
     gold: str
     question: str
-    standalone: str
-    passages: list[Any]
-    cands: list[Any]
-    standalone_cands: list[Any] | None
-    idf: Any
+    parts: list[Any]  # qa.answer.Part: the question, or each part of a two-part one
 
 
 def is_dev(item: dict[str, Any]) -> bool:
@@ -112,44 +108,32 @@ def best_weight(scores: dict[float, float]) -> float:
 
 
 def prepare(items: list[dict[str, Any]], gold: str, store: Any, *, k: int, dense_weight: float) -> list[Prepared]:
-    from qa.answer import POOL_FACTOR, clean_question, stored_vectors
-    from qa.extractive import candidates
+    """Each question as ``qa.answer`` prepares it (follow-up rewrite, two-part split, retrieval, sentence
+    scores), with the candidates of both wordings scored up front so selection can be re-run cheaply."""
+    from qa.answer import clean_question, scored_parts
     from qa.followup import standalone_question
-    from qa.retrieve import MAX_K, retrieve
 
     out = []
-    for item in items:  # as qa.answer prepares a question, with the candidates of both wordings kept
+    for item in items:
         q, _ = clean_question(item["question"])
         standalone = standalone_question(q, item.get("history") or [])
-        vec = store.embed([standalone])[0]
         with store.catalog.reading():
-            passages = retrieve(
-                store, standalone, k=min(POOL_FACTOR * k, MAX_K), query_vector=vec, dense_weight=dense_weight
-            )
-            idf = store.idf()
-            stored = stored_vectors(store, passages)
-            cands = candidates(q, passages, embed=store.embed, idf=idf, sentence_vectors=stored)
-            again = (
-                candidates(standalone, passages, embed=store.embed, idf=idf, sentence_vectors=stored)
-                if standalone != q
-                else None
-            )
-        out.append(Prepared(item, gold, q, standalone, passages, cands, again, idf))
+            parts = scored_parts(store, q, standalone, k=k, dense_weight=dense_weight)
+            for part in parts:
+                part.standalone_cands()
+        out.append(Prepared(item, gold, q, parts))
     return out
 
 
 def answer(p: Prepared, cal: Any) -> tuple[bool, str, list[str]]:
     """(refused, answer text, cited passage texts) as ``qa.ask`` would give them in extractive mode."""
     from qa import citations as cite
-    from qa.answer import extractive_answer
-    from qa.extractive import select
+    from qa.answer import answer_parts, extractive_answer
 
-    sel = select(p.question, p.cands, idf=p.idf, cal=cal)
-    if sel.refused and p.standalone_cands is not None:
-        sel = select(p.standalone, p.standalone_cands, asked=p.question, idf=p.idf, cal=cal)
+    passages, sel, _ = answer_parts(p.parts, cal)
     if sel.refused:
         return True, "", []
-    ans = extractive_answer(p.question, p.passages, sel)
+    ans = extractive_answer(p.question, passages, sel)
     return False, cite.strip_labels(ans.text), [c.text for c in ans.citations]
 
 

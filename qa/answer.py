@@ -309,36 +309,83 @@ def _prepare(
     check_k(k)
     filters = make_filters(since, until, source)
     standalone = standalone_question(q, history or [], client=client)
-    pieces = compound.parts(standalone) if standalone == q else [standalone]
-    vectors = store.embed(pieces)
     with store.catalog.reading():  # retrieval, sentence vectors and term rarity from one generation
-        idf = store.idf()
-        if len(pieces) == 1:
-            passages, selection = _select(store, q, standalone, vectors[0], k=k, filters=filters, idf=idf)
-        else:  # each part retrieved and answered on its own, then put together
-            done = [_select(store, p, p, v, k=k, filters=filters, idf=idf) for p, v in zip(pieces, vectors)]
-            passages, selection = _combine(done)
-            if not selection.refused:  # say which part the answer leaves out
-                notices += [f"not in the bulletins: {p}" for p, (_, sel) in zip(pieces, done) if sel.refused]
+        parts = scored_parts(store, q, standalone, k=k, filters=filters)
+        passages, selection, unanswered = answer_parts(parts)
+    notices += [f"not in the bulletins: {p}" for p in unanswered]
     return _Prepared(q, standalone, passages, selection, notices, started, k, filters)
 
 
-def _select(
-    store: Store, asked: str, standalone: str, vec: list[float], *, k: int, filters: Filters, idf: Idf
-) -> tuple[list[Passage], Selection]:
-    """Retrieve for ``standalone`` and choose the sentences that answer ``asked`` (in a read transaction)."""
-    # extractive selection reads a wider pool than the k passages a prompt gets:
-    # a sentence in passage 7 can still answer, and costs nothing to score
-    passages = retrieve(store, standalone, k=min(POOL_FACTOR * k, MAX_K), filters=filters, query_vector=vec)
-    stored = stored_vectors(store, passages)
-    # sentences are scored against the question as asked: the words borrowed from
-    # the conversation help retrieval but would favour the previous answer
-    cands = candidates(asked, passages, embed=store.embed, idf=idf, sentence_vectors=stored)
-    selection = select(asked, cands, idf=idf)
-    if selection.refused and standalone != asked:  # the follow-up alone may be too thin
-        again = candidates(standalone, passages, embed=store.embed, idf=idf, sentence_vectors=stored)
-        selection = select(standalone, again, asked=asked, idf=idf)
-    return passages, selection
+@dataclass
+class Part:
+    """One question (or one part of a two-part question): its passages and scored candidate sentences,
+    ready to be selected from under any thresholds (``qa calibrate`` tries many)."""
+
+    asked: str  # as the user put it: sentences are scored against this
+    standalone: str  # rewritten from the conversation: retrieval used this
+    passages: list[Passage]
+    cands: list[Candidate]
+    idf: Idf
+    _again: Any  # scores the candidates against ``standalone``, once, when first needed
+    _standalone_cands: list[Candidate] | None = None
+
+    def standalone_cands(self) -> list[Candidate] | None:
+        if self.standalone == self.asked:
+            return None
+        if self._standalone_cands is None:
+            self._standalone_cands = self._again()
+        return self._standalone_cands
+
+    def select(self, cal: Any = None) -> Selection:
+        selection = select(self.asked, self.cands, idf=self.idf, cal=cal)
+        if selection.refused and (again := self.standalone_cands()) is not None:  # the follow-up alone may be too thin
+            selection = select(self.standalone, again, asked=self.asked, idf=self.idf, cal=cal)
+        return selection
+
+
+def scored_parts(
+    store: Store,
+    asked: str,
+    standalone: str,
+    *,
+    k: int,
+    filters: Filters | None = None,
+    dense_weight: float | None = None,
+) -> list[Part]:
+    """Retrieve and score the question, or each part of a two-part one (call inside a catalog read).
+
+    Extractive selection reads a wider pool than the k passages a prompt gets: a
+    sentence in passage 7 can still answer, and costs nothing to score. Sentences
+    are scored against the question as asked: the words borrowed from the
+    conversation help retrieval but would favour the previous answer.
+    """
+    pieces = compound.parts(standalone) if standalone == asked else [standalone]
+    vectors = store.embed(pieces)
+    idf = store.idf()
+    out = []
+    for piece, vec in zip(pieces, vectors):
+        own = asked if len(pieces) == 1 else piece
+        passages = retrieve(
+            store, piece, k=min(POOL_FACTOR * k, MAX_K), filters=filters, query_vector=vec, dense_weight=dense_weight
+        )
+        stored = stored_vectors(store, passages)
+
+        def again(passages: list[Passage] = passages, stored: Any = stored, piece: str = piece) -> list[Candidate]:
+            return candidates(piece, passages, embed=store.embed, idf=idf, sentence_vectors=stored)
+
+        cands = candidates(own, passages, embed=store.embed, idf=idf, sentence_vectors=stored)
+        out.append(Part(own, piece, passages, cands, idf, again))
+    return out
+
+
+def answer_parts(parts: list[Part], cal: Any = None) -> tuple[list[Passage], Selection, list[str]]:
+    """The passages and the selection that answer the parts, and the parts left unanswered by an answer."""
+    if len(parts) == 1:
+        return parts[0].passages, parts[0].select(cal), []
+    done = [(p.passages, p.select(cal)) for p in parts]
+    passages, selection = _combine(done)
+    unanswered = [] if selection.refused else [p.standalone for p, (_, sel) in zip(parts, done) if sel.refused]
+    return passages, selection, unanswered
 
 
 def _combine(done: list[tuple[list[Passage], Selection]]) -> tuple[list[Passage], Selection]:
