@@ -9,10 +9,10 @@ sentence-transformers pipeline does: in fp32 cosine >= 0.9999 to torch fp32;
 in int8 (``qa.precision`` says when, makes the file and has the figures)
 1.4-1.8x faster at cosine ~0.995 to fp32.
 
-An ingest embeds each sentence on its own and composes a window's vector
-from its sentences' (``qa.index.embed_chunks``). Sentence vectors pooled
-from a window's forward pass were measured and dropped: they lowered the
-seed set's answers (facts 0.896 -> 0.857) and still read every word twice.
+An ingest embeds each window and, on its own, each of its sentences
+(``qa.index.embed_chunks``). Sentence vectors pooled from the window's own
+forward pass (each word read once) were measured and dropped: they lowered
+the seed set's answers (facts 0.896 -> 0.857).
 
 This module encodes text; it does not chunk, store or decide which runtime
 the index uses.
