@@ -115,7 +115,7 @@ def named_in(q: Qualifier, text: str) -> bool:
     if q.year:
         return q.text in text
     low = set(words(text))
-    return any(_same(q.parts[-1], w) for w in low)
+    return any(_same(q.ident, w) for w in low)
 
 
 def _same(a: str, b: str) -> bool:

@@ -16,7 +16,7 @@ import pytest
 import qa
 from qa import calibration, figures
 from qa.answer_type import answer_type, new_facts
-from qa.focus import fact_terms, focus_coverage, focus_terms, met, qualifiers, weighed
+from qa.focus import fact_terms, focus_coverage, focus_terms, met, named_in, qualifiers, weighed
 from qa.followup import standalone_question
 from qa.support import Idf, looks_like_fragment
 
@@ -243,6 +243,7 @@ def test_a_name_is_met_by_its_rarest_word_not_by_a_shared_head_noun() -> None:
     (ryder,) = weighed(qualifiers("Who captained Europe's Ryder Cup team in 2004?")[1:], idf)
     assert ryder.ident == "ryder"
     assert not met(ryder, davis, davis)  # "Cup" alone is every cup
+    assert not named_in(ryder, davis) and named_in(ryder, "the Ryder Cup captain")
     assert met(ryder, "x", "Bernhard Langer captained Europe's Ryder Cup side at Oakland Hills.")
     names = Idf.from_texts(["Glenn Roeder was sacked.", "Glenn Close stars in it.", "Glenn Hoddle left."])
     (hoddle,) = weighed(qualifiers("Why did Glenn Hoddle leave Wolves?")[:1], names)
