@@ -15,7 +15,6 @@ module opens and locks; ingesting and retrieving live in ``qa.index`` and
 from __future__ import annotations
 
 import fcntl
-import inspect
 import os
 import threading
 from collections.abc import Iterator
@@ -27,6 +26,8 @@ from urllib.parse import urlparse
 
 from qa.catalog import SCHEMA_VERSION, Catalog
 from qa.errors import StoreError
+from qa.precision import PRECISIONS
+from qa.precision import default_precision as default_precision
 
 if TYPE_CHECKING:
     from qa.support import Idf
@@ -34,25 +35,12 @@ if TYPE_CHECKING:
 DEFAULT_STORE = Path(".qa_store")
 VECTOR_CACHE = 20_000
 DELETE_BATCH = 5_000
-PRECISIONS = ("fp32", "int8")
-
-
-def default_precision() -> str:
-    """The CPU's best precision for a new store (fp32 until the encoder offers a choice)."""
-    from qa import fast_encoder
-
-    choose = getattr(fast_encoder, "default_precision", None)
-    return str(choose()) if choose is not None else "fp32"
 
 
 def query_encoder(precision: str) -> Any:
-    """The bundled model at ``precision`` (the one switch when the encoder learns precisions)."""
+    """The bundled model at ``precision``, shared by every store of that precision."""
     from qa import fast_encoder  # not via llama-index: asking stays light to import
 
-    if "precision" not in inspect.signature(fast_encoder.encoder).parameters:
-        if precision != "fp32":
-            raise StoreError(f"this store was built with {precision} vectors, which this version cannot encode")
-        return fast_encoder.encoder()
     return fast_encoder.encoder(precision=precision)
 
 
