@@ -52,7 +52,8 @@ class Coverage:
 
 
 def our_coverage(store_dir: Path) -> Coverage:
-    """Word pieces of each chunk as the model reads it (headline + text) plus each of its sentences alone."""
+    """Word pieces of each chunk as the model reads it (headline + text) plus each distinct sentence of
+    its article alone (the ingest embeds a sentence two overlapping windows share once)."""
     from qa.index import embedding_input
     from qa.store import open_store
 
@@ -63,13 +64,14 @@ def our_coverage(store_dir: Path) -> Coverage:
         article = catalog.article(aid)
         if article is None:
             continue
-        spans = []
+        spans, sentences = [], {}
         for chunk in catalog.chunks_of(aid):
             item = embedding_input(chunk, article)
-            sentences = [item.text[s:e] for s, e in item.spans]
-            cov.fed += item.pieces + sum(min(len(e.ids), MAX_WORD_PIECES) for e in tok.encode_batch(sentences))
+            sentences.update(dict.fromkeys(item.text[s:e] for s, e in item.spans))
+            cov.fed += item.pieces
             _, chars = embedded_prefix(chunk.text)
             spans.append((chunk.start, chunk.start + chars))
+        cov.fed += sum(min(len(e.ids), MAX_WORD_PIECES) for e in tok.encode_batch(list(sentences)))
         cov.add_document(article.text, spans)
     return cov
 
