@@ -337,9 +337,10 @@ class Part:
         return self._standalone_cands
 
     def select(self, cal: Any = None) -> Selection:
-        selection = select(self.asked, self.cands, idf=self.idf, cal=cal)
+        given = self.standalone if self.standalone != self.asked else None
+        selection = select(self.asked, self.cands, idf=self.idf, cal=cal, given=given)
         if selection.refused and (again := self.standalone_cands()) is not None:  # the follow-up alone may be too thin
-            selection = select(self.standalone, again, asked=self.asked, idf=self.idf, cal=cal)
+            selection = select(self.standalone, again, asked=self.asked, idf=self.idf, cal=cal, given=given)
         return selection
 
 

@@ -150,7 +150,7 @@ def _not_asked(found: set[str], question: str) -> set[str]:
         n
         for n in found
         if not all(
-            any(_same_word(part.lower(), a) for a in asked)
+            any(_same_word(_bare(part), a) for a in asked)
             for part in re.split(r"[\s-]", n)
             if part and part.lower() not in STOPWORDS
         )
@@ -160,6 +160,11 @@ def _not_asked(found: set[str], question: str) -> set[str]:
 def _new_date_parts(found: str, question: str, *, asks_year: bool) -> bool:
     parts = [p for p in re.split(r"[\s,]+", found.lower()) if p and p not in question]
     return any(asks_year or not re.fullmatch(r"(19|20)\d{2}", p) for p in parts)
+
+
+def _bare(word: str) -> str:
+    """ "Africa's" -> "africa": a possessive names the same thing."""
+    return word.lower().removesuffix("'s").removesuffix("’s")
 
 
 def _same_word(a: str, b: str) -> bool:

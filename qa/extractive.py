@@ -202,11 +202,15 @@ def select(
     idf: Idf | None = None,
     passages: list[Passage] | None = None,
     cal: Calibration | None = None,
+    given: str | None = None,
 ) -> Selection:
     """Choose the answer sentences, or refuse.
 
     ``asked`` is the question as the user typed it (a follow-up before it was
-    rewritten): a name the user did not type is news even if the rewrite added it.
+    rewritten): its words decide what the question asks about. ``given`` is the
+    question rewritten from the conversation: the names it put in place of a
+    pronoun ("it" -> Barclays) are not news either; names it only appended for
+    retrieval ("... (Barclays, John Varley)") still are.
     ``passages`` (optional) lend their headlines to the qualifier check; ``cal``
     overrides the shipped calibration (``qa calibrate`` tries many).
     """
@@ -215,6 +219,7 @@ def select(
         # "How long was he banned for?": the caller retries with the question rewritten from the conversation
         return Selection([], True, "the question refers to an earlier turn")
     asked = asked or question
+    known = f"{asked} {_CONTEXT.sub('', given)}" if given else asked  # what an answer must add to
     if not cands:
         return Selection([], True, "nothing retrieved")
     kind = answer_type(question)
@@ -240,9 +245,9 @@ def select(
         floor = cal.typed_ratio * score(best)
         # below this share of the best typed sentence's score nothing can join the answer
         keep = min(cal.extra_ratio, cal.two_sided_ratio) * (cal.precise_date_ratio if kind == "date" else 1.0)
-        ranked = _with_verbs([c for c in ranked if score(c) >= floor][:MAX_TAGGED], kind, asked, keep, score)
+        ranked = _with_verbs([c for c in ranked if score(c) >= floor][:MAX_TAGGED], kind, known, keep, score)
         best = ranked[0]
-    typed = [c for c in ranked if _answers_type(c.text, kind, asked)]
+    typed = [c for c in ranked if _answers_type(c.text, kind, known)]
     if kind == "date":  # "when" is best answered by the most precise date close enough to the question
         top = score(typed[0]) if typed else 0.0
         typed.sort(
@@ -276,7 +281,7 @@ def select(
     chosen = [best]
     covered = set(content_terms(best.text))
     nxt = _continuation(best, pool)
-    if nxt is not None and score(nxt) >= cal.continuation_ratio * score(best) and _answers_type(nxt.text, kind, asked):
+    if nxt is not None and score(nxt) >= cal.continuation_ratio * score(best) and _answers_type(nxt.text, kind, known):
         chosen.append(nxt)
         covered |= set(content_terms(nxt.text))
     two_sided = _asks_for_comparison(question)
@@ -293,7 +298,7 @@ def select(
         if adds_terms or new_figure or two_sided:
             chosen.append(c)
             covered |= set(content_terms(c.text))
-    conflict = kind in NUMERIC and _conflicting(chosen, pool, asked, kind, quals, focus, context)
+    conflict = kind in NUMERIC and _conflicting(chosen, pool, known, kind, quals, focus, context)
     return Selection(chosen, False, "", conflict)
 
 
@@ -382,6 +387,7 @@ def _answers_type(text: str, kind: str | None, question: str) -> bool:
 
 
 _PRONOUN = re.compile(r"\b(?:he|him|his|she|her|it|its|they|them|their)\b", re.I)
+_CONTEXT = re.compile(r"\s*\([^()]*\)\s*$")  # names a follow-up's rewrite appends for retrieval
 
 
 def _needs_conversation(question: str) -> bool:

@@ -251,6 +251,23 @@ def test_a_name_is_met_by_its_rarest_word_not_by_a_shared_head_noun() -> None:
     assert met(hoddle, "x", "Hoddle quit the club on Monday.")  # the surname alone still names him
 
 
+def test_the_subject_a_follow_up_put_for_its_pronoun_is_no_answer() -> None:
+    from qa.extractive import Candidate, select
+
+    asked = "And which South African bank is it trying to take control of?"
+    given = "And which South African bank is Barclays trying to take control of?"
+    waiting = (
+        "But the group said Barclays is still waiting for the approval of South Africa's banking and "
+        "competition authorities to make a formal offer."
+    )
+    bid = "Barclays has bid for a controlling stake in Absa, the leading South African retail bank."
+    cands = [Candidate(0, waiting, 0, len(waiting), 0.7, 0.6, "a1"), Candidate(0, bid, 0, len(bid), 0.6, 0.5, "a1")]
+    assert new_facts(waiting, given, "org") == set()  # "South Africa's" is the question's "South African"
+    assert select(asked, cands, given=given).chosen[0].text == bid
+    # names only appended to help retrieval are still news
+    assert select(asked, cands, given=f"{asked} (Barclays)").chosen[0].text == waiting
+
+
 @pytest.fixture(scope="module")
 def bbc_store(tmp_path_factory: pytest.TempPathFactory):
     if not (BBC / "business").is_dir():
