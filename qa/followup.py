@@ -35,6 +35,9 @@ _PRONOUN = re.compile(
     + r"))\b",
     re.I,
 )
+# pronouns that stand for one subject within a question
+_GROUPS = {"he": "he", "him": "he", "his": "he", "she": "she", "her": "she", "it": "it", "its": "it"}
+_GROUPS |= {"they": "they", "them": "they", "their": "they"}
 # the labels a pronoun can stand for, preferred first (NAME: capitalised words spaCy did not tag)
 _LABELS = {
     "person": ("PERSON",),
@@ -124,16 +127,22 @@ def resolve(question: str, history: list[dict[str, str]]) -> str | None:
 
     Each pronoun takes the best subject of its kind not already in the question:
     "When did he found it?" after an answer about Jay-Z and Roc-A-Fella names both.
+    Pronouns of one person, number and gender mean one subject: only the first is
+    replaced ("Did he beat his rival?" -> "Did Federer beat his rival?", not Federer
+    beating the other player's rival).
     """
     found = list(_PRONOUN.finditer(question))
     if not found:
         return None
     known = subjects(history)
     out, used, last = [], question.lower(), 0
+    taken: set[str] = set()  # pronoun groups already given their subject
     for m in found:
-        subject = _subject(m.lastgroup or "thing", known, history, used)
+        group = _GROUPS.get(m.group().lower(), m.group().lower())
+        subject = None if group in taken else _subject(m.lastgroup or "thing", known, history, used)
         if subject is None:
             continue
+        taken.add(group)
         word = m.group()
         possessive = word.lower() in ("its", "his", "their") or (word.lower() == "her" and _owns(question, m.end()))
         out += [question[last : m.start()], subject + "'s" if possessive else subject]

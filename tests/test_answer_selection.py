@@ -211,6 +211,17 @@ def test_entities_come_from_the_small_english_model() -> None:
             "When did he found it?",  # and the one the last question named is not what it asked about
             "When did Mikhail Khodorkovsky found Yukos?",
         ),
+        (  # "he ... his" is one man: the second pronoun is not given the other player
+            [
+                {"role": "user", "content": "Who won the Dubai Championships final?"},
+                {
+                    "role": "assistant",
+                    "content": "Roger Federer beat Ivan Ljubicic in the final of the Dubai Championships.",
+                },
+            ],
+            "What did he say about his opponent?",
+            "What did Roger Federer say about his opponent?",
+        ),
     ],
 )
 def test_follow_up_pronoun_becomes_the_previous_subject(history: list, question: str, expected: str) -> None:
