@@ -326,14 +326,18 @@ class Part:
     passages: list[Passage]
     cands: list[Candidate]
     idf: Idf
-    _again: Any  # scores the candidates against ``standalone``, once, when first needed
+    embed: Any  # the store's embedder (a sentence without a stored vector is embedded afresh)
+    stored: dict[str, np.ndarray]  # the passages' stored sentence vectors
     _standalone_cands: list[Candidate] | None = None
 
     def standalone_cands(self) -> list[Candidate] | None:
+        """The candidates scored against ``standalone`` (once, when first needed); None if it is ``asked``."""
         if self.standalone == self.asked:
             return None
         if self._standalone_cands is None:
-            self._standalone_cands = self._again()
+            self._standalone_cands = candidates(
+                self.standalone, self.passages, embed=self.embed, idf=self.idf, sentence_vectors=self.stored
+            )
         return self._standalone_cands
 
     def select(self, cal: Any = None) -> Selection:
@@ -370,12 +374,8 @@ def scored_parts(
             store, piece, k=min(POOL_FACTOR * k, MAX_K), filters=filters, query_vector=vec, dense_weight=dense_weight
         )
         stored = stored_vectors(store, passages)
-
-        def again(passages: list[Passage] = passages, stored: Any = stored, piece: str = piece) -> list[Candidate]:
-            return candidates(piece, passages, embed=store.embed, idf=idf, sentence_vectors=stored)
-
         cands = candidates(own, passages, embed=store.embed, idf=idf, sentence_vectors=stored)
-        out.append(Part(own, piece, passages, cands, idf, again))
+        out.append(Part(own, piece, passages, cands, idf, store.embed, stored))
     return out
 
 
