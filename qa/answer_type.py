@@ -46,7 +46,7 @@ _PLACES = "city|country|countries|province|provinces|town|place|region|state|nat
 _VENUES = "venue|constituency|stadium|ground|arena|course|circuit|hospital|prison|court|theatre|hotel|seat"
 _WORKS = "film|films|movie|album|song|single|book|novel|show|play|programme|program|series|game|musical|drama|sitcom|soap|title|award|prize|category|magazine"
 _THINGS = "match|race|tournament|event|final|competition|contest|championship|cup|trophy|festival|ceremony|console|product|phone|device|model|system|software|deal|law|bill"
-_WHICH = r"\b(?:which|what)\s+(?:[a-z-]+\s+){{0,2}}?({})\b"
+_WHICH = r"\b(?:which|what)\s+(?:[a-z-]+\s+){{0,2}}?({})(?:s|es)?\b"  # "which directors", "which firms"
 _MONEY_WORDS = (
     r"pa(?:y|id)|cost|price|worth|salary|fee|earn|spen[dt]|profit|revenue|turnover|sales|sold|sell|bought|buy|fine|"
     r"penalt|compensation|damages|budget|fund|loss|debt|invest|bid|offer|raise|gross|take|took|make|made|tax|charge|"
@@ -224,7 +224,7 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (
         "number",
         re.compile(
-            r"\bhow (many|much|large|big|old)\b|\bwhat (number|percentage|share|proportion|figure|toll)\b|\bnumber of\b|\btoll\b|\bwhat figures?\b|\bhow many\b",
+            r"\bhow (many|much|large|big|old)\b|\bwhat (number|percentage|share|proportion|figure|toll|size)\b|\bnumber of\b|\btoll\b|\bwhat figures?\b|\bhow many\b",
             re.I,
         ),
     ),

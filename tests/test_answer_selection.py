@@ -53,6 +53,9 @@ REDDY = "The firm said its profits were 40m rupees ($915,000; £486,000) for the
         ("What did Ossie Davis die of?", "cause"),
         ("In which year did the Savoy open?", "date"),
         ("What film was Ossie Davis shooting when he was found dead?", "work"),
+        ("Which Manchester United directors were voted off the board?", "people"),
+        ("And which firms quit the bid team?", "org"),
+        ("What size of stake did Bob Murray buy?", "number"),
     ],
 )
 def test_question_words_map_to_the_answer_type_they_ask_for(question: str, kind: str) -> None:
