@@ -342,9 +342,11 @@ class Part:
 
     def select(self, cal: Any = None) -> Selection:
         given = self.standalone if self.standalone != self.asked else None
-        selection = select(self.asked, self.cands, idf=self.idf, cal=cal, given=given)
+        selection = select(self.asked, self.cands, idf=self.idf, cal=cal, given=given, embed=self.embed)
         if selection.refused and (again := self.standalone_cands()) is not None:  # the follow-up alone may be too thin
-            selection = select(self.standalone, again, asked=self.asked, idf=self.idf, cal=cal, given=given)
+            selection = select(
+                self.standalone, again, asked=self.asked, idf=self.idf, cal=cal, given=given, embed=self.embed
+            )
         return selection
 
 

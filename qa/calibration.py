@@ -34,6 +34,7 @@ class Calibration:
     context_weight: float = 0.25  # share of a sentence's coverage inherited from its passage
     focus_min: float = 0.01  # share of the question's focus words the answer must hold (lexically)...
     focus_semantic: float = 0.6  # ...unless the answer is this close in meaning to the question
+    focus_kin: float = 0.7  # ...or holds a word of the same family as a focus word (word-vector cosine)
     dense_weight: float = 0.3  # retrieval: share of the scaled dense similarity in a window's score (rest: BM25)
 
     @classmethod

@@ -34,7 +34,17 @@ from qa import calibration, figures
 from qa.answer_type import LABELS, NUMERIC, answer_type, asked_noun, new_facts
 from qa.calibration import Calibration
 from qa.chunking import sentences
-from qa.focus import Qualifier, fact_terms, focus_coverage, focus_terms, met, named_in, qualifiers, weighed
+from qa.focus import (
+    Qualifier,
+    fact_terms,
+    focus_coverage,
+    focus_terms,
+    kin_words,
+    met,
+    named_in,
+    qualifiers,
+    weighed,
+)
 from qa.guard import looks_like_instruction
 from qa.retrieve import Passage
 from qa.support import STOPWORDS, Idf, content_terms, coverage, looks_like_fragment, numbers
@@ -203,6 +213,7 @@ def select(
     passages: list[Passage] | None = None,
     cal: Calibration | None = None,
     given: str | None = None,
+    embed: Callable[[list[str]], np.ndarray] | None = None,
 ) -> Selection:
     """Choose the answer sentences, or refuse.
 
@@ -212,7 +223,8 @@ def select(
     pronoun ("it" -> Barclays) are not news either; names it only appended for
     retrieval ("... (Barclays, John Varley)") still are.
     ``passages`` (optional) lend their headlines to the qualifier check; ``cal``
-    overrides the shipped calibration (``qa calibrate`` tries many).
+    overrides the shipped calibration (``qa calibrate`` tries many); ``embed`` (the
+    store's embedder) lets a word of the same family meet the focus ("piracy" for "pirated").
     """
     cal = cal or calibration.current()
     if asked is None and _needs_conversation(question):
@@ -276,6 +288,7 @@ def select(
         not beside
         and focus_coverage(wanted_facts, best.text, idf) < cal.focus_min
         and best.semantic < cal.focus_semantic
+        and not (embed is not None and kin_words(wanted_facts, asked, best.text, embed, cal.focus_kin))
     ):
         return Selection([], True, "the closest sentence is about the topic, not the fact asked")
     chosen = [best]

@@ -12,8 +12,11 @@ no entity tagging. Choosing sentences is ``qa.extractive``'s job.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
+
+import numpy as np
 
 from qa.support import MONTHS, STOPWORDS, WEEKDAYS, Idf, content_terms, stem, words
 
@@ -157,3 +160,23 @@ def focus_coverage(terms: list[str], text: str, idf: Idf | None) -> float:
 
     total = sum(weight(t) for t in set(terms))
     return sum(weight(t) for t in set(terms) if hit(t)) / total if total else 1.0
+
+
+def kin_words(
+    terms: list[str],
+    question: str,
+    sentence: str,
+    embed: Callable[[list[str]], Sequence[Sequence[float]]],
+    floor: float,
+) -> list[tuple[str, str]]:
+    """Pairs (question word, sentence word) of one family that stemming does not join, by word-vector
+    cosine >= ``floor``: "pirated"/"piracy", "paid"/"pays". Only the question's words whose stems are
+    ``terms`` count; a pair of synonyms ("searches"/"enquiries", 0.43) stays below a floor of 0.7.
+    """
+    asked = sorted({w for w in words(question) if w not in STOPWORDS and stem(w.removesuffix("'s")) in terms})
+    said = sorted({w for w in words(sentence) if len(w) >= 3 and w not in STOPWORDS and not w[0].isdigit()})
+    if not asked or not said:
+        return []
+    vectors = np.asarray(embed(asked + said), dtype=np.float32)  # L2-normalised rows
+    close = vectors[: len(asked)] @ vectors[len(asked) :].T >= floor
+    return [(asked[i], said[j]) for i, j in zip(*np.nonzero(close))]

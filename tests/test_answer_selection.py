@@ -16,7 +16,7 @@ import pytest
 import qa
 from qa import calibration, figures
 from qa.answer_type import answer_type, new_facts
-from qa.focus import fact_terms, focus_coverage, focus_terms, met, named_in, qualifiers, weighed
+from qa.focus import fact_terms, focus_coverage, focus_terms, kin_words, met, named_in, qualifiers, weighed
 from qa.followup import standalone_question
 from qa.support import Idf, looks_like_fragment
 
@@ -94,6 +94,30 @@ def test_a_firm_named_in_the_question_must_be_named_by_the_article() -> None:
     assert not met(firm, DAIMLER, DAIMLER + " " + MERCEDES)
     glaxo = "GlaxoSmithKline saw its profits fall 9% last year to £6.2bn ($11.5bn)."
     assert met(firm, glaxo, glaxo)
+
+
+def test_a_word_of_the_same_family_meets_the_focus_and_a_mere_neighbour_does_not() -> None:
+    from qa.fast_encoder import encode
+
+    question = "What proportion of software in China is pirated, according to Sophos?"
+    terms = focus_terms(question, qualifiers(question))
+    piracy = '"China in particular is a problem, with piracy estimated at 92%," said Mr Cluley.'
+    assert focus_coverage(terms, piracy, None) == 0.0  # stemming keeps "pirat" and "piraci" apart
+    assert ("pirated", "piracy") in kin_words(terms, question, piracy, encode, 0.7)
+    budget = "He will oversee a £2.5m annual budget and have the power to look into any matter relating to children."
+    assert kin_words(["paid"], "How much is the children's commissioner paid?", budget, encode, 0.7) == []
+
+
+def test_the_focus_rule_lets_a_related_word_answer_only_with_an_embedder() -> None:
+    from qa.extractive import Candidate, select
+    from qa.fast_encoder import encode
+
+    question = "What proportion of software in China is pirated, according to Sophos?"
+    text = '"China in particular is a problem, with piracy estimated at 92%," said Mr Cluley of Sophos.'
+    cand = Candidate(0, text, 0, len(text), semantic=0.5, lexical=0.5)
+    assert select(question, [cand]).refused
+    chosen = select(question, [cand], embed=encode)
+    assert not chosen.refused and "92%" in chosen.chosen[0].text
 
 
 def test_an_acronym_in_the_question_is_met_by_the_spelled_out_name() -> None:
