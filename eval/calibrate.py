@@ -4,7 +4,8 @@ First the dense weight of ``qa.retrieve``'s fusion is chosen from
 ``DENSE_WEIGHTS`` by the mean reciprocal rank of the evidence in the top k
 (retrieval alone, every dev question with evidence; a tie keeps the current
 value). Then each dev question is run once through the pipeline up to the scored
-candidate sentences (follow-up rewrite, retrieval, sentence scores); then a
+candidate sentences (follow-up rewrite, retrieval, sentence scores); the
+sentence ranker's weights are fitted on them (``eval.rank_fit``); then a
 coordinate search tries values for every threshold of ``qa.calibration``,
 re-running only ``qa.extractive.select`` (cheap) and scoring each try with the
 eval's own measures: required facts present and evidence cited for answerable
@@ -35,8 +36,10 @@ from pathlib import Path
 from typing import Any
 
 from eval import metrics as m
+from eval import rank_fit
 from eval.options import DEFAULT_CORPUS, DEFAULT_GOLD
 from eval.runs import build_index
+from qa import sentence_rank
 
 # values tried for each threshold (the current value is always tried as well)
 GRID: dict[str, list[float]] = {
@@ -217,6 +220,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-seed", action="store_true", help="use only the --set gold sets")
     p.add_argument("--k", type=int, default=5)
     p.add_argument("--dry-run", action="store_true", help="print the figures, leave qa/calibration.json as it is")
+    p.add_argument(
+        "--weights-only", action="store_true", help="refit the dense weight and the sentence ranker, keep the thresholds"
+    )
     return p
 
 
@@ -254,9 +260,19 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     say(f"{len(prepared)} dev questions prepared in {time.perf_counter() - started:.0f} s")
     start_cal = replace(before_cal, dense_weight=weight)
+    questions = rank_fit.question_rows(prepared, start_cal)
+    ranker = rank_fit.fit(questions)
+    start_cal = replace(start_cal, **{f"rank_{n}": w for n, w in zip(sentence_rank.FEATURES, ranker, strict=True)})
+    ranking = {
+        "questions": len(questions),
+        "top1_by_score": rank_fit.top1(questions, None),
+        "top1_learned_cross_validated": rank_fit.cross_validated_top1(questions),
+        "top1_learned_in_sample": rank_fit.top1(questions, ranker),
+    }
+    say("sentence ranker: " + ", ".join(f"{k} {v}" for k, v in ranking.items()))
     by_gold = sorted({p.gold for p in prepared})
     before = {g: figures([p for p in prepared if p.gold == g], start_cal) for g in by_gold}
-    after_cal = search(prepared, start_cal, say=say)
+    after_cal = start_cal if ns.weights_only else search(prepared, start_cal, say=say)
     after = {g: figures([p for p in prepared if p.gold == g], after_cal) for g in by_gold}
     print(
         f"retrieval MRR@{ns.k} (all dev items): dense weight {before_cal.dense_weight} {mrr[before_cal.dense_weight]:.4f}"
@@ -277,6 +293,7 @@ def main(argv: list[str] | None = None) -> int:
             fitted_on={
                 "dev_items": {g: before[g]["n"] for g in by_gold},
                 "retrieval_mrr_by_dense_weight": {str(w): v for w, v in sorted(mrr.items())},
+                "sentence_ranker": ranking,
                 "before": before,
                 "after": after,
             },

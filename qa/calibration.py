@@ -15,6 +15,7 @@ from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 
+from qa import sentence_rank
 from qa.errors import QAError
 
 PATH = Path(__file__).with_name("calibration.json")
@@ -36,6 +37,16 @@ class Calibration:
     focus_semantic: float = 0.6  # ...unless the answer is this close in meaning to the question
     focus_kin: float = 0.7  # ...or holds a word of the same family as a focus word (word-vector cosine)
     dense_weight: float = 0.3  # retrieval: share of the scaled dense similarity in a window's score (rest: BM25)
+    # which of the sentences that pass the checks answers (qa.sentence_rank): a logistic model's weights
+    rank_rel: float = 0.0
+    rank_passage: float = 0.0
+    rank_focus: float = 0.0
+    rank_length: float = 0.0
+    rank_quote: float = 0.0
+
+    @property
+    def rank_weights(self) -> tuple[float, ...]:
+        return tuple(getattr(self, f"rank_{name}") for name in sentence_rank.FEATURES)
 
     @classmethod
     def from_dict(cls, values: dict[str, object]) -> Calibration:

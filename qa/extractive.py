@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa import calibration, figures
+from qa import calibration, figures, sentence_rank
 from qa.answer_type import LABELS, NUMERIC, answer_type, asked_noun, new_facts
 from qa.calibration import Calibration
 from qa.chunking import sentences
@@ -267,30 +267,42 @@ def select(
         )
     if not typed:
         return Selection([], True, f"no sentence gives a {kind}")
-    # few shared words are fine when the typed sentence is also the closest in meaning ("wounded
-    # ... taken for treatment" vs "injured ... transported to the central hospital")
-    paraphrase = typed[0] is best and best.semantic >= cal.paraphrase_semantic
-    if score(typed[0]) < cal.typed_ratio * score(best) or (
-        kind and typed[0].lexical < cal.min_typed_lexical and not paraphrase
-    ):
-        return Selection([], True, f"the closest sentences give no {kind}")
-    best = typed[0]
-    if _UNDISCLOSED.search(best.text) and (kind or re.match(r"\W*(which|what)\b", question, re.I)):
-        return Selection([], True, "the bulletins say this was not disclosed")
-    if score(best) < cal.min_score:
-        return Selection([], True, f"closest sentence scores {score(best):.2f}")
+    closest = best
     focus = focus_terms(asked, quals, drop=asked_noun(asked))
-    # "Who leads X?" is answered by "Y, head of X, ...": a name beside the thing asked about needs no verb match
-    beside = kind in ("person", "people", "org") and any(named_in(q, best.text) for q in quals if not q.year)
-    # a typed question asks for one fact: the words the lede already holds are the story, not the fact
-    wanted_facts = fact_terms(focus, _lede(best, cands)) if kind else focus
-    if (
-        not beside
-        and focus_coverage(wanted_facts, best.text, idf) < cal.focus_min
-        and best.semantic < cal.focus_semantic
-        and not (embed is not None and kin_words(wanted_facts, asked, best.text, embed, cal.focus_kin))
-    ):
-        return Selection([], True, "the closest sentence is about the topic, not the fact asked")
+
+    def why_not(c: Candidate) -> str:
+        """Why ``c`` cannot answer ("" if it can)."""
+        # few shared words are fine when the typed sentence is also the closest in meaning ("wounded
+        # ... taken for treatment" vs "injured ... transported to the central hospital")
+        paraphrase = c is closest and c.semantic >= cal.paraphrase_semantic
+        if score(c) < cal.typed_ratio * score(closest) or (
+            kind and c.lexical < cal.min_typed_lexical and not paraphrase
+        ):
+            return f"the closest sentences give no {kind}"
+        if _UNDISCLOSED.search(c.text) and (kind or re.match(r"\W*(which|what)\b", question, re.I)):
+            return "the bulletins say this was not disclosed"
+        if score(c) < cal.min_score:
+            return f"closest sentence scores {score(c):.2f}"
+        # "Who leads X?" is answered by "Y, head of X, ...": a name beside the thing asked about needs no verb match
+        beside = kind in ("person", "people", "org") and any(named_in(q, c.text) for q in quals if not q.year)
+        # a typed question asks for one fact: the words the lede already holds are the story, not the fact
+        wanted_facts = fact_terms(focus, _lede(c, cands)) if kind else focus
+        if (
+            not beside
+            and focus_coverage(wanted_facts, c.text, idf) < cal.focus_min
+            and c.semantic < cal.focus_semantic
+            and not (embed is not None and kin_words(wanted_facts, asked, c.text, embed, cal.focus_kin))
+        ):
+            return "the closest sentence is about the topic, not the fact asked"
+        return ""
+
+    if reason := why_not(typed[0]):
+        return Selection([], True, reason)
+    best = typed[0]
+    if kind != "date" and any(cal.rank_weights):  # answerable: which sentence answers is the ranker's call
+        top = max(score(c) for c in pool)
+        learned = sentence_rank.order(typed, score, top=top, focus=focus, idf=idf, weights=cal.rank_weights)
+        best = next((c for c in learned if c is best or not why_not(c)), best)
     chosen = [best]
     covered = set(content_terms(best.text))
     nxt = _continuation(best, pool)
