@@ -12,7 +12,7 @@ no entity tagging. Choosing sentences is ``qa.extractive``'s job.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -166,7 +166,7 @@ def kin_words(
     terms: list[str],
     question: str,
     sentence: str,
-    embed: Callable[[list[str]], Sequence[Sequence[float]]],
+    embed: Callable[[list[str]], np.ndarray],
     floor: float,
 ) -> list[tuple[str, str]]:
     """Pairs (question word, sentence word) of one family that stemming does not join, by word-vector

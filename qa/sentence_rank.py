@@ -33,8 +33,10 @@ HEAD = 30  # candidates (by score) the order considers: below these, none passed
 
 
 class _Sentence(Protocol):
-    passage: int
-    text: str
+    @property
+    def passage(self) -> int: ...
+    @property
+    def text(self) -> str: ...
 
 
 S = TypeVar("S", bound=_Sentence)
