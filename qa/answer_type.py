@@ -145,12 +145,12 @@ def _figure_given(figure: str, question: str) -> bool:
 
 def _not_asked(found: set[str], question: str) -> set[str]:
     """Drop names the question already gives ("Iran" is no answer to "Where in Iran ...?")."""
-    asked = words(question)
+    asked = [part for w in words(question) for part in (w, *w.split("-"))]  # "ISIS-K" names "ISIS" and "K"
     return {
         n
         for n in found
         if not all(
-            any(_same_word(_bare(part), a) for a in asked)
+            any(_same_word(_bare(part).strip(".,;:"), a) for a in asked)
             for part in re.split(r"[\s-]", n)
             if part and part.lower() not in STOPWORDS
         )

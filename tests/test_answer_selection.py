@@ -76,6 +76,12 @@ def test_a_sum_in_pounds_is_a_money_answer_and_a_count_is_not() -> None:
     assert not new_facts("The seller bought four hotels last year.", question, "money")
 
 
+def test_a_hyphenated_name_the_question_gives_is_no_news() -> None:
+    question = "Who leads ISIS-K in Afghanistan?"
+    assert new_facts("The report said ISIS-K is trying to recruit migrants in Europe.", question, "person") == set()
+    assert new_facts("Sanaullah Ghafari remains the leader of ISIS-K.", question, "person") == {"Sanaullah Ghafari"}
+
+
 def test_a_six_month_ban_is_a_duration() -> None:
     found = new_facts(
         "Alyona Bondarenko was given a six-month ban after the test.", "How long was she banned?", "duration"
