@@ -34,7 +34,10 @@ def evaluate_bbc(
     *,
     llm: Any,
     say: Callable[[str], None],
+    with_index: Callable[[Path], dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
+    """The BBC set's result; ``with_index`` (if given) runs on the built index's folder before it is
+    removed, its result kept under ``"with_index"`` (the seed set over the archive, ``eval.archive``)."""
     from qa.chunking import DEFAULT_CHUNK_TOKENS
 
     started = time.perf_counter()
@@ -59,6 +62,8 @@ def evaluate_bbc(
             result["dev"] = {"items": len(dev_rows), **aggregate(dev_rows, ns.k)}
         result["retrieval"] = compare_retrieval(ns, reported, store, folder, say=say)
         result["evidence_recall_lead_over_starter"] = lead(result["retrieval"], ns.k)
+        if with_index is not None:
+            result["with_index"] = with_index(folder / f"chunks-{DEFAULT_CHUNK_TOKENS}")
         run = run_summary(
             shown_rows,
             mode=ns.mode,

@@ -5,7 +5,9 @@ What it does, in order: reads the options (``eval.options``), the gold sets
 ``[tool.qa.eval]`` for the seed set, ``[tool.qa.eval.bbc]`` for the BBC set,
 then ``--fail-under``); evaluates the seed set over ``corpus/``
 (``eval.seed``) and the BBC set over the BBC archive (``eval.bbc``), each in
-a fresh index so figures never depend on the user's own store; prints one
+a fresh index so figures never depend on the user's own store, then the seed
+set again over the archive with the bulletin added (``eval.archive``,
+``[tool.qa.eval.archive]``; ``--no-archive`` skips it); prints one
 section per set; writes ``metrics.json`` and a Markdown report with SVG
 charts (``eval.report``); exits 1 when a gate fails, 2 on bad arguments.
 
@@ -21,9 +23,11 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from eval import report
+from eval.archive import evaluate_archive
 from eval.bbc import evaluate_bbc
 from eval.gates import gates
 from eval.goldset import read_gold, select, wanted_ids
@@ -88,7 +92,16 @@ def evaluate(ns: argparse.Namespace, *, say: Callable[[str], None]) -> dict[str,
         results["seed"] = evaluate_seed(ns, chosen["seed"], thresholds, sizes=sizes, llm=llm, say=say)
     if "bbc" in chosen:
         thresholds = gates(ns.fail_under, ns.k, gold_set="bbc")
-        results["bbc"] = evaluate_bbc(ns, chosen["bbc"], thresholds, llm=llm, say=say)
+        archive = None
+        if "seed" in chosen and not ns.no_archive:
+
+            def archive(index: Path) -> dict[str, Any]:
+                limits = gates(ns.fail_under, ns.k, gold_set="archive")
+                return evaluate_archive(ns, chosen["seed"], index, limits, alone=results["seed"], llm=llm, say=say)
+
+        results["bbc"] = evaluate_bbc(ns, chosen["bbc"], thresholds, llm=llm, say=say, with_index=archive)
+        if "with_index" in results["bbc"]:
+            results["archive"] = results["bbc"].pop("with_index")
     return results
 
 
@@ -98,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         args = args[1:]
     try:
         ns = build_parser().parse_args(args)
-        for name in GOLD_SETS:  # every table is checked before any work
+        for name in (*GOLD_SETS, "archive"):  # every table is checked before any work
             gates(ns.fail_under, ns.k, gold_set=name)
     except SystemExit as exc:  # --help
         return int(exc.code or 0)

@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="BBC items to report and gate (default: test reported and gated, dev printed beside it)",
     )
     p.add_argument("--no-starter", action="store_true", help="skip the llama-index starter pipeline on the BBC set")
+    p.add_argument(
+        "--no-archive", action="store_true", help="skip the seed set over the BBC index with the bulletin added"
+    )
     p.add_argument("--mode", choices=["auto", "llm", "extractive"], default="auto")
     p.add_argument(
         "--report", type=Path, default=DEFAULT_REPORT, help="folder for metrics.json, report.md and the charts"

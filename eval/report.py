@@ -85,7 +85,8 @@ def _main_table(result: dict[str, Any]) -> Table:
         rows.append([_label(name, k), _fmt(result.get(name), name), *beside, gate, status])
     split = result.get("run", {}).get("split")
     value = f"value ({split})" if split else "value"
-    return "", ["metric", value, *([f"dev ({dev['items']} items)"] if dev else []), "gate", "status"], rows
+    column = [f"{dev.get('label', 'dev')} ({dev['items']} items)"] if dev else []
+    return "", ["metric", value, *column, "gate", "status"], rows
 
 
 def _ablation_table(result: dict[str, Any]) -> Table:

@@ -73,7 +73,7 @@ def both_sets(folders: dict[str, Path]) -> tuple[int, dict[str, Any], Path]:
 def test_one_run_reports_the_seed_set_and_the_bbc_set(both_sets: tuple[int, dict[str, Any], Path]) -> None:
     code, summary, report = both_sets
     assert code in (0, 1)
-    assert set(summary) == {"seed", "bbc"}
+    assert set(summary) == {"seed", "bbc", "archive"}
     assert summary["seed"]["run"]["items"] == 2
     assert summary["bbc"]["run"]["gold"].endswith("gold.jsonl") and summary["bbc"]["run"]["chunks"] > 0
     stored = json.loads((report / "metrics.json").read_text(encoding="utf-8"))
@@ -81,6 +81,26 @@ def test_one_run_reports_the_seed_set_and_the_bbc_set(both_sets: tuple[int, dict
     markdown = (report / "report.md").read_text(encoding="utf-8")
     assert "## Gold set: seed" in markdown and "## Gold set: bbc" in markdown
     assert (report / "chart.svg").is_file() and (report / "chart-bbc.svg").is_file()
+
+
+@pytest.mark.slow
+def test_the_seed_set_is_asked_again_over_the_archive_with_the_bulletin_added(
+    folders: dict[str, Path], both_sets: tuple[int, dict[str, Any], Path]
+) -> None:
+    _, summary, report = both_sets
+    archive, seed, bbc = summary["archive"], summary["seed"], summary["bbc"]
+    assert archive["run"]["items"] == seed["run"]["items"] == 2
+    assert archive["run"]["chunks"] == bbc["run"]["chunks"] + seed["run"]["chunks"]  # a copy of the BBC index
+    assert archive["dev"]["label"] == "bulletin alone"
+    assert archive["dev"]["answerable_accuracy"] == seed["answerable_accuracy"]
+    markdown = (report / "report.md").read_text(encoding="utf-8")
+    assert "## Gold set: archive" in markdown and "bulletin alone (2 items)" in markdown
+    from qa.store import open_store
+
+    kept = open_store(folders["bbc_store"] / "chunks-120")  # the BBC index itself gained no bulletin article
+    assert kept.catalog.counts()["chunks"] == bbc["run"]["chunks"]
+    code, out, _ = run_eval("--json", *bbc_args(folders, "--ids", "q004,bbcT-001", "--no-ablation", "--no-archive"))
+    assert code in (0, 1) and set(json.loads(out)) == {"seed", "bbc"}
 
 
 @pytest.mark.slow
