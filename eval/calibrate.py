@@ -221,7 +221,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, default=5)
     p.add_argument("--dry-run", action="store_true", help="print the figures, leave qa/calibration.json as it is")
     p.add_argument(
-        "--weights-only", action="store_true", help="refit the dense weight and the sentence ranker, keep the thresholds"
+        "--weights-only",
+        action="store_true",
+        help="refit the dense weight and the sentence ranker, keep the thresholds",
     )
     return p
 

@@ -291,7 +291,10 @@ def select(
             not beside
             and focus_coverage(wanted_facts, c.text, idf) < cal.focus_min
             and c.semantic < cal.focus_semantic
-            and not (embed is not None and kin_words(wanted_facts, asked, c.text, embed, cal.focus_kin))
+            # words of one family are looked up (an embedding call) for the closest typed sentence only
+            and not (
+                embed is not None and c is typed[0] and kin_words(wanted_facts, asked, c.text, embed, cal.focus_kin)
+            )
         ):
             return "the closest sentence is about the topic, not the fact asked"
         return ""
