@@ -1,8 +1,9 @@
 """Which gates a run checks: pyproject's ``[tool.qa.eval]``, then ``--fail-under``.
 
 Each gold set has its own table: ``[tool.qa.eval]`` gates the seed set,
-``[tool.qa.eval.bbc]`` the BBC set's test half; ``--fail-under`` applies to
-every set the run evaluates.
+``[tool.qa.eval.bbc]`` the BBC set's test half, ``[tool.qa.eval.archive]`` the
+seed set over the archive; ``--fail-under`` applies to every set the run
+evaluates.
 
 ``gates`` reads the defaults and the command line's overrides (an override
 replaces a default on the same metric, whatever its suffix); ``apply`` checks
