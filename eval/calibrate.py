@@ -65,7 +65,8 @@ class Prepared:
     item: dict[str, Any]
     gold: str
     question: str
-    parts: list[Any]  # qa.answer.Part: the question, or each part of a two-part one
+    parts: list[Any]  # qa.answer.Part: the question, or each part of a two-part one (its first reading)
+    readings: list[tuple[str, list[Any]]]  # each standalone reading of a follow-up, with its parts
 
 
 def is_dev(item: dict[str, Any]) -> bool:
@@ -115,26 +116,28 @@ def prepare(items: list[dict[str, Any]], gold: str, store: Any, *, k: int, dense
     """Each question as ``qa.answer`` prepares it (follow-up rewrite, two-part split, retrieval, sentence
     scores), with the candidates of both wordings scored up front so selection can be re-run cheaply."""
     from qa.answer import clean_question, scored_parts
-    from qa.followup import standalone_question
+    from qa.followup import standalone_questions
 
     out = []
     for item in items:
         q, _ = clean_question(item["question"])
-        standalone = standalone_question(q, item.get("history") or [])
+        readings = []
         with store.catalog.reading():
-            parts = scored_parts(store, q, standalone, k=k, dense_weight=dense_weight)
-            for part in parts:
-                part.standalone_cands()
-        out.append(Prepared(item, gold, q, parts))
+            for standalone in standalone_questions(q, item.get("history") or []):
+                parts = scored_parts(store, q, standalone, k=k, dense_weight=dense_weight)
+                for part in parts:
+                    part.standalone_cands()
+                readings.append((standalone, parts))
+        out.append(Prepared(item, gold, q, readings[0][1], readings))
     return out
 
 
 def answer(p: Prepared, cal: Any) -> tuple[bool, str, list[str]]:
     """(refused, answer text, cited passage texts) as ``qa.ask`` would give them in extractive mode."""
     from qa import citations as cite
-    from qa.answer import answer_parts, extractive_answer
+    from qa.answer import extractive_answer, first_answered
 
-    passages, sel, _ = answer_parts(p.parts, cal)
+    _, passages, sel, _ = first_answered(p.readings, cal)
     if sel.refused:
         return True, "", []
     ans = extractive_answer(p.question, passages, sel)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
@@ -27,7 +27,7 @@ from qa.catalog import RowFilter, unpack_vectors
 from qa.chunking import sentences as split_spans
 from qa.errors import LLMError, UsageError
 from qa.extractive import CONFLICT_LEAD, Candidate, Selection, candidates, select
-from qa.followup import standalone_question
+from qa.followup import standalone_questions
 from qa.guard import looks_like_instruction, withhold_instructions
 from qa.llm import LLMClient, LLMConfig, count_message_tokens
 from qa.retrieve import DEFAULT_K, MAX_K, Filters, Passage, check_k, make_filters, retrieve
@@ -308,10 +308,10 @@ def _prepare(
     q, notices = clean_question(question)
     check_k(k)
     filters = make_filters(since, until, source)
-    standalone = standalone_question(q, history or [], client=client)
+    readings = standalone_questions(q, history or [], client=client)
     with store.catalog.reading():  # retrieval, sentence vectors and term rarity from one generation
-        parts = scored_parts(store, q, standalone, k=k, filters=filters)
-        passages, selection, unanswered = answer_parts(parts)
+        tried = ((s, scored_parts(store, q, s, k=k, filters=filters)) for s in readings)
+        standalone, passages, selection, unanswered = first_answered(tried)
     notices += [f"not in the bulletins: {p}" for p in unanswered]
     return _Prepared(q, standalone, passages, selection, notices, started, k, filters)
 
@@ -379,6 +379,21 @@ def scored_parts(
         cands = candidates(own, passages, embed=store.embed, idf=idf, sentence_vectors=stored)
         out.append(Part(own, piece, passages, cands, idf, store.embed, stored))
     return out
+
+
+def first_answered(
+    readings: Iterable[tuple[str, list[Part]]], cal: Any = None
+) -> tuple[str, list[Passage], Selection, list[str]]:
+    """The first reading of a follow-up (standalone question, its parts) that the bulletins answer, else the
+    first reading's refusal. Readings are tried lazily: a question with one reading is answered once."""
+    first = None
+    for standalone, parts in readings:
+        passages, selection, unanswered = answer_parts(parts, cal)
+        if not selection.refused:
+            return standalone, passages, selection, unanswered
+        first = first or (standalone, passages, selection, unanswered)
+    assert first is not None, "a question has at least one reading"
+    return first
 
 
 def answer_parts(parts: list[Part], cal: Any = None) -> tuple[list[Passage], Selection, list[str]]:

@@ -50,6 +50,7 @@ _NOT_SUBJECTS = frozenset({"DATE", "TIME", "MONEY", "PERCENT", "QUANTITY", "CARD
 _CAPITALISED = re.compile(r"\b[A-Z][\w&’'-]*[A-Za-z](?:\s+[A-Z][\w&’'-]*[A-Za-z])*")
 MAX_CONTEXT_ITEMS = 6
 HISTORY_TURNS = 4
+READINGS = 3  # subjects tried for a follow-up's first pronoun
 
 
 def is_follow_up(question: str) -> bool:
@@ -122,14 +123,15 @@ def _names_something(run: str) -> bool:
     return not (len(run.split()) == 1 and (first in STOPWORDS or first.endswith("ly") or first in _OPENING_WORDS))
 
 
-def resolve(question: str, history: list[dict[str, str]]) -> str | None:
+def resolve(question: str, history: list[dict[str, str]], *, choice: int = 0) -> str | None:
     """``question`` with its pronouns replaced by the conversation's subjects, or None.
 
     Each pronoun takes the best subject of its kind not already in the question:
     "When did he found it?" after an answer about Jay-Z and Roc-A-Fella names both.
     Pronouns of one person, number and gender mean one subject: only the first is
     replaced ("Did he beat his rival?" -> "Did Federer beat his rival?", not Federer
-    beating the other player's rival).
+    beating the other player's rival). ``choice`` picks the first pronoun's subject
+    further down the ranking (1: the second best), None when there is no such one.
     """
     found = list(_PRONOUN.finditer(question))
     if not found:
@@ -139,9 +141,13 @@ def resolve(question: str, history: list[dict[str, str]]) -> str | None:
     taken: set[str] = set()  # pronoun groups already given their subject
     for m in found:
         group = _GROUPS.get(m.group().lower(), m.group().lower())
-        subject = None if group in taken else _subject(m.lastgroup or "thing", known, history, used)
-        if subject is None:
+        pick = choice if not taken else 0
+        ranked = [] if group in taken else _ranked(m.lastgroup or "thing", known, history, used, loose=pick > 0)
+        if len(ranked) <= pick:
+            if not taken and choice:
+                return None
             continue
+        subject = ranked[pick]
         taken.add(group)
         word = m.group()
         possessive = word.lower() in ("its", "his", "their") or (word.lower() == "her" and _owns(question, m.end()))
@@ -151,16 +157,21 @@ def resolve(question: str, history: list[dict[str, str]]) -> str | None:
     return "".join([*out, question[last:]]) if out else None
 
 
-def _subject(
-    kind: str, known: list[tuple[str, str, int, int, int]], history: list[dict[str, str]], used: str
-) -> str | None:
-    """The name a pronoun of ``kind`` stands for: the name the last answer gives for what the last
-    question asked ("the interior minister"), then the most mentioned name of a fitting kind, the
-    latest turn, the earliest place in it; never one the question already holds."""
-    fitting = [x for x in known if _fits(x[0], x[1], _LABELS[kind]) and x[0].lower() not in used]
-    asked = _answered_for(history, [x[0] for x in fitting])
-    best = min(fitting, key=lambda x: (-asked.get(x[0], 0), -x[2], -x[3], x[4]), default=None)
-    return best[0] if best else None
+def _ranked(
+    kind: str, known: list[tuple[str, str, int, int, int]], history: list[dict[str, str]], used: str, *, loose: bool
+) -> list[str]:
+    """The names a pronoun of ``kind`` may stand for, best first: those of a fitting kind (and, if
+    ``loose``, then the others), each group ordered by the name the last answer gives for what the last question asked ("the interior
+    minister"), then the most mentioned, the latest turn, the earliest place in it; never one the
+    question already holds."""
+    free = [x for x in known if x[0].lower() not in used]
+    asked = _answered_for(history, [x[0] for x in free])
+    ranked = sorted(free, key=lambda x: (-asked.get(x[0], 0), -x[2], -x[3], x[4]))
+    fitting = [x[0] for x in ranked if _fits(x[0], x[1], _LABELS[kind])]
+    if not loose:
+        return fitting
+    # names of another kind come last: the small model tags some people NORP ("Adrian Mutu")
+    return fitting + [x[0] for x in ranked if x[0] not in fitting]
 
 
 def _answered_for(history: list[dict[str, str]], names_: list[str]) -> dict[str, int]:
@@ -200,24 +211,39 @@ def _owns(question: str, end: int) -> bool:
 
 
 def standalone_question(question: str, history: list[dict[str, str]], *, client: LLMClient | None = None) -> str:
+    return standalone_questions(question, history, client=client)[0]
+
+
+def standalone_questions(
+    question: str, history: list[dict[str, str]], *, client: LLMClient | None = None, readings: int = READINGS
+) -> list[str]:
+    """The standalone readings of ``question``, likeliest first: one, unless its first pronoun could
+    stand for several of the conversation's names (then one reading per name, up to ``readings``;
+    ``qa.answer`` answers with the first reading the bulletins answer)."""
     if not history or not is_follow_up(question):
-        return question
+        return [question]
     if client is not None:
-        convo = "\n".join(f"{t.get('role', 'user')}: {t.get('content', '')}" for t in history[-HISTORY_TURNS:])
-        try:
-            rewritten, _ = client.complete(
-                [
-                    {"role": "system", "content": prompts.REWRITE_SYSTEM},
-                    {"role": "user", "content": f"{convo}\nuser: {question}\n\nRewritten question:"},
-                ]
-            )
-            rewritten = " ".join(rewritten.split())
-            if 0 < len(rewritten) <= 3 * len(question) + 200:
-                return rewritten
-        except LLMError:
-            pass
-    resolved = resolve(question, history)
-    if resolved is not None:  # the pronoun now names the subject: other names would pull in other answers
-        return resolved
+        rewritten = _rewritten(question, history, client)
+        if rewritten:
+            return [rewritten]
+    found = [r for i in range(readings) if (r := resolve(question, history, choice=i)) is not None]
+    if found:  # the pronoun now names the subject: other names would pull in other answers
+        return list(dict.fromkeys(found))
     terms = context_terms(history)
-    return f"{question} ({', '.join(terms)})" if terms else question
+    return [f"{question} ({', '.join(terms)})" if terms else question]
+
+
+def _rewritten(question: str, history: list[dict[str, str]], client: LLMClient) -> str | None:
+    """The model's rewrite, or None if it failed or ran on."""
+    convo = "\n".join(f"{t.get('role', 'user')}: {t.get('content', '')}" for t in history[-HISTORY_TURNS:])
+    try:
+        rewritten, _ = client.complete(
+            [
+                {"role": "system", "content": prompts.REWRITE_SYSTEM},
+                {"role": "user", "content": f"{convo}\nuser: {question}\n\nRewritten question:"},
+            ]
+        )
+    except LLMError:
+        return None
+    rewritten = " ".join(rewritten.split())
+    return rewritten if 0 < len(rewritten) <= 3 * len(question) + 200 else None

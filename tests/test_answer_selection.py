@@ -503,3 +503,36 @@ def test_a_figure_with_its_unit_attached_is_read_whole(text: str, figures: set[s
     from qa.support import numbers
 
     assert numbers(text) == figures
+
+
+def test_a_follow_up_has_one_reading_per_name_its_pronoun_could_mean_likeliest_first() -> None:
+    from qa.followup import standalone_questions
+
+    history = [
+        {"role": "user", "content": "Why did Chelsea sack Adrian Mutu?"},
+        {"role": "assistant", "content": "Chelsea sacked Adrian Mutu because he failed a drugs test."},
+    ]
+    question = "How long was he eventually banned for?"
+    readings = standalone_questions(question, history)
+    assert readings[0] == standalone_question(question, history)
+    assert "How long was Adrian Mutu eventually banned for?" in readings  # tagged NORP, so not the first
+    assert len(readings) == len(set(readings)) <= 3
+    assert standalone_questions("How much did Barclays make in 2004?", history) == [
+        "How much did Barclays make in 2004?"
+    ]
+
+
+def test_the_first_reading_the_bulletins_answer_is_the_answer(seed_index: Path) -> None:
+    from qa.answer import first_answered, scored_parts
+    from qa.store import open_store
+
+    store = open_store(seed_index)
+    asked = "What did he say?"
+    readings = ["What did Lionel Messi say about the World Cup final?", "Who leads ISIS-K in Afghanistan?"]
+    with store.catalog.reading():
+        tried = [(r, scored_parts(store, asked, r, k=5)) for r in readings]
+        standalone, _, selection, _ = first_answered(tried)
+        assert standalone == readings[1] and not selection.refused
+        assert "Ghafari" in " ".join(c.text for c in selection.chosen)
+        standalone, _, selection, _ = first_answered(tried[:1])  # none answers: the first reading's refusal
+        assert standalone == readings[0] and selection.refused
