@@ -14,6 +14,7 @@ alone is returned unchanged. This module does not retrieve or answer.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from qa import prompts
@@ -165,13 +166,21 @@ def _ranked(
     minister"), then the most mentioned, the latest turn, the earliest place in it; never one the
     question already holds."""
     free = [x for x in known if x[0].lower() not in used]
-    asked = _answered_for(history, [x[0] for x in free])
-    ranked = sorted(free, key=lambda x: (-asked.get(x[0], 0), -x[2], -x[3], x[4]))
-    fitting = [x[0] for x in ranked if _fits(x[0], x[1], _LABELS[kind])]
-    if not loose:
-        return fitting
+    fitting = [x for x in free if _fits(x[0], x[1], _LABELS[kind])]
     # names of another kind come last: the small model tags some people NORP ("Adrian Mutu")
-    return fitting + [x[0] for x in ranked if x[0] not in fitting]
+    return _by_likelihood(fitting, history) + (_by_likelihood(free, history, skip=fitting) if loose else [])
+
+
+def _by_likelihood(
+    names_: list[tuple[str, str, int, int, int]],
+    history: list[dict[str, str]],
+    *,
+    skip: Collection[tuple[str, str, int, int, int]] = (),
+) -> list[str]:
+    """``names_`` best first (see ``_ranked``), leaving out ``skip``."""
+    asked = _answered_for(history, [x[0] for x in names_])
+    ranked = sorted(names_, key=lambda x: (-asked.get(x[0], 0), -x[2], -x[3], x[4]))
+    return [x[0] for x in ranked if x not in skip]
 
 
 def _answered_for(history: list[dict[str, str]], names_: list[str]) -> dict[str, int]:
@@ -226,11 +235,13 @@ def standalone_questions(
         rewritten = _rewritten(question, history, client)
         if rewritten:
             return [rewritten]
-    found = [r for i in range(readings) if (r := resolve(question, history, choice=i)) is not None]
-    if found:  # the pronoun now names the subject: other names would pull in other answers
-        return list(dict.fromkeys(found))
-    terms = context_terms(history)
-    return [f"{question} ({', '.join(terms)})" if terms else question]
+    # the pronoun names the subject (other names would pull in other answers), else they help retrieval
+    first = resolve(question, history)
+    if first is None:
+        terms = context_terms(history)
+        first = f"{question} ({', '.join(terms)})" if terms else question
+    others = [r for i in range(1, readings) if (r := resolve(question, history, choice=i)) is not None]
+    return list(dict.fromkeys([first, *others]))
 
 
 def _rewritten(question: str, history: list[dict[str, str]], client: LLMClient) -> str | None:
