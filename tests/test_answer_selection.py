@@ -517,6 +517,12 @@ def test_a_follow_up_has_one_reading_per_name_its_pronoun_could_mean_likeliest_f
     assert readings[0] == standalone_question(question, history)
     assert "How long was Adrian Mutu eventually banned for?" in readings  # tagged NORP, so not the first
     assert len(readings) == len(set(readings)) <= 3
+    # with no name of a fitting kind, the first reading is still the question with the names appended
+    alone = [
+        {"role": "user", "content": "Why was Adrian Mutu sacked?"},
+        {"role": "assistant", "content": "Adrian Mutu was sacked because he failed a drugs test."},
+    ]
+    assert standalone_questions("How long was he banned for?", alone)[0] == "How long was he banned for? (Adrian Mutu)"
     assert standalone_questions("How much did Barclays make in 2004?", history) == [
         "How much did Barclays make in 2004?"
     ]
