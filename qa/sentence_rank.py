@@ -29,7 +29,7 @@ from qa.focus import focus_coverage
 from qa.support import Idf
 
 FEATURES = ("rel", "passage", "focus", "length", "quote")
-HEAD = 30  # candidates (by score) the order considers: below these, none passed the checks in the dev sets
+HEAD = 30  # candidates (by score) the order considers, and the fit is trained on
 
 
 class _Sentence(Protocol):
