@@ -312,6 +312,8 @@ def _prepare(
     with store.catalog.reading():  # retrieval, sentence vectors and term rarity from one generation
         tried = ((s, scored_parts(store, q, s, k=k, filters=filters)) for s in readings)
         standalone, passages, selection, unanswered = first_answered(tried)
+    if standalone != readings[0]:  # the likeliest reading found nothing: say which one answered
+        notices.append(f"read as: {standalone}")
     notices += [f"not in the bulletins: {p}" for p in unanswered]
     return _Prepared(q, standalone, passages, selection, notices, started, k, filters)
 

@@ -542,3 +542,24 @@ def test_the_first_reading_the_bulletins_answer_is_the_answer(seed_index: Path) 
         assert "Ghafari" in " ".join(c.text for c in selection.chosen)
         standalone, _, selection, _ = first_answered(tried[:1])  # none answers: the first reading's refusal
         assert standalone == readings[0] and selection.refused
+
+
+def test_a_follow_up_answered_by_its_second_reading_says_how_it_was_read(tmp_path: Path) -> None:
+    if not (BBC / "sport").is_dir():
+        pytest.skip("the BBC dataset is not available")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name in ("199.txt", "201.txt", "203.txt"):  # Chelsea, Adrian Mutu and his ban
+        shutil.copy(BBC / "sport" / name, docs / f"sport-{name}")
+    from qa.store import open_store
+
+    store = open_store(tmp_path / "store")
+    qa.ingest([docs], store=store)
+    history = [
+        {"role": "user", "content": "Why did Chelsea sack Adrian Mutu?"},
+        {"role": "assistant", "content": "Chelsea sacked Adrian Mutu because he failed a drugs test."},
+    ]
+    a = qa.ask("How long was he eventually banned for?", history=history, store=store, mode="extractive")
+    assert not a.refused, a.notices
+    assert a.standalone_question == "How long was Adrian Mutu eventually banned for?"
+    assert f"read as: {a.standalone_question}" in a.notices and "Mutu" in a.text
