@@ -37,7 +37,7 @@ def question_rows(prepared: Sequence[Any], cal: Any) -> list[Rows]:
         part = p.parts[0]
 
         def score(c: Any) -> float:
-            return float(cal.semantic_weight * c.semantic + (1 - cal.semantic_weight) * c.lexical)
+            return float(c.scored(cal.semantic_weight))
 
         ranked = sorted(part.cands, key=lambda c: -score(c))[: sentence_rank.HEAD]
         if not ranked:
@@ -82,12 +82,11 @@ def top1(questions: Sequence[Rows], weights: Sequence[float] | None) -> float:
     """Share of questions whose first sentence holds the evidence: in the learned order, or by score (None)."""
     if not questions:
         return float("nan")
+    from qa.sentence_rank import learned
+
     hits = 0
     for rows in questions:
-        if weights is None:
-            first = 0
-        else:
-            first = max(range(len(rows)), key=lambda i: sum(w * v for w, v in zip(weights, rows[i][0], strict=True)))
+        first = 0 if weights is None else max(range(len(rows)), key=lambda i: learned(rows[i][0], weights))
         hits += rows[first][1]
     return round(hits / len(questions), 4)
 

@@ -88,7 +88,11 @@ class Candidate:
 
     @property
     def score(self) -> float:
-        return SEMANTIC_WEIGHT * self.semantic + (1 - SEMANTIC_WEIGHT) * self.lexical
+        return self.scored(SEMANTIC_WEIGHT)
+
+    def scored(self, semantic_weight: float) -> float:
+        """Embedding similarity and term coverage, the first weighted ``semantic_weight``."""
+        return semantic_weight * self.semantic + (1 - semantic_weight) * self.lexical
 
 
 @dataclass(frozen=True)
@@ -249,7 +253,7 @@ def select(
         return Selection([], True, f"no retrieved article is about {missing}" if missing else "no sentence answers")
 
     def score(c: Candidate) -> float:
-        return cal.semantic_weight * c.semantic + (1 - cal.semantic_weight) * c.lexical
+        return c.scored(cal.semantic_weight)
 
     ranked = sorted(pool, key=lambda c: -score(c))
     best = ranked[0]

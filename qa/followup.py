@@ -162,9 +162,9 @@ def _ranked(
     kind: str, known: list[tuple[str, str, int, int, int]], history: list[dict[str, str]], used: str, *, loose: bool
 ) -> list[str]:
     """The names a pronoun of ``kind`` may stand for, best first: those of a fitting kind (and, if
-    ``loose``, then the others), each group ordered by the name the last answer gives for what the last question asked ("the interior
-    minister"), then the most mentioned, the latest turn, the earliest place in it; never one the
-    question already holds."""
+    ``loose``, then the others), each group ordered by the name the last answer gives for what the
+    last question asked ("the interior minister"), then the most mentioned, the latest turn, the
+    earliest place in it; never one the question already holds."""
     free = [x for x in known if x[0].lower() not in used]
     fitting = [x for x in free if _fits(x[0], x[1], _LABELS[kind])]
     # names of another kind come last: the small model tags some people NORP ("Adrian Mutu")
