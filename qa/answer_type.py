@@ -77,6 +77,31 @@ _MEASURE = re.compile(
     r"\b\d[\d.,:]*\s?(?:m|km|cm|kg|g|mph|km/h|metres?|meters?|miles?|feet|ft|seconds?|secs?|minutes?|mins?|hours?|%|per ?cent)\b",
     re.I,
 )
+_PERCENT = re.compile(r"\b\d[\d.,]*\s?(?:%|per ?cent\b)|\b(?:half|a third|a quarter|two-thirds|three-quarters)\b", re.I)
+_AGE = re.compile(r"\baged? \d{1,3}\b|\b\d{1,3}-year-old\b|,\s?\d{1,3},", re.I)
+_LENGTH = re.compile(r"(?<![£$€\d.,])\b\d[\d.,]*\s?(?:m|km|cm|mm|metres?|meters?|miles?|feet|ft|inches|yards?)\b", re.I)
+_WEIGHT = re.compile(
+    r"(?<![£$€\d.,])\b\d[\d.,]*\s?(?:kg|g|grams?|kilos?|kilograms?|tonnes?|tons?|pounds|lb|lbs|stones?)\b", re.I
+)
+_SPEED_OR_TIME = re.compile(
+    r"\b\d[\d.,:]*\s?(?:mph|km/h|kph|seconds?|secs?|minutes?|mins?|hours?|hrs?)\b|\b\d{1,2}:\d{2}(?:[.:]\d+)?\b", re.I
+)
+# a word that names a measure is met by a figure of that measure: "paid" by "the £100,000-a-year job",
+# "share" by "a 50% stake", "fast" by "14 minutes 32.93 seconds" (stems, as ``qa.support.content_terms`` gives them)
+_MEASURED: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
+    (frozenset("share stake percentag proport".split()), _PERCENT),
+    (frozenset("fast quick speed time".split()), _SPEED_OR_TIME),
+    (frozenset("old age".split()), _AGE),
+    (frozenset("tall high height far distanc length deep depth".split()), _LENGTH),
+    (frozenset("heavi weigh weight".split()), _WEIGHT),
+)
+
+
+def met_by_figure(term: str, sentence: str) -> bool:
+    """Whether the measure word ``term`` (a stem) is met by a figure of its measure in ``sentence``."""
+    return any(term in stems and pattern.search(sentence) is not None for stems, pattern in _MEASURED)
+
+
 _TITLED = re.compile(
     r"\b(?:"
     + _WORKS

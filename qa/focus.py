@@ -18,6 +18,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from qa.answer_type import met_by_figure
 from qa.support import MONTHS, STOPWORDS, WEEKDAYS, Idf, content_terms, stem, words
 
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
@@ -147,7 +148,8 @@ def fact_terms(focus: list[str], lede: str | None) -> list[str]:
 
 
 def focus_coverage(terms: list[str], text: str, idf: Idf | None) -> float:
-    """IDF-weighted share of the focus ``terms`` that ``text`` holds (one stem starting the other counts)."""
+    """IDF-weighted share of the focus ``terms`` that ``text`` holds (one stem starting the other counts,
+    and a measure word counts where a figure of its measure stands: "paid" in "the £100,000-a-year job")."""
     if not terms:
         return 1.0
     found = set(content_terms(text))
@@ -156,7 +158,11 @@ def focus_coverage(terms: list[str], text: str, idf: Idf | None) -> float:
         return idf(t) if idf is not None else 1.0
 
     def hit(t: str) -> bool:
-        return t in found or (not t[0].isdigit() and any(_same(t, f) for f in found if len(f) >= 3))
+        return (
+            t in found
+            or (not t[0].isdigit() and any(_same(t, f) for f in found if len(f) >= 3))
+            or met_by_figure(t, text)
+        )
 
     total = sum(weight(t) for t in set(terms))
     return sum(weight(t) for t in set(terms) if hit(t)) / total if total else 1.0
