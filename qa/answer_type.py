@@ -73,6 +73,7 @@ _DURATION = re.compile(
     r"forty|fifty|several|few|many)[\s-]+(?:and a half[\s-]+)?(?:" + _UNITS + r")\b",
     re.I,
 )
+_COUNTED_UNIT = re.compile(r"\bhow many (year|month|week|day|hour|minute|second|season|decade)s?\b", re.I)
 _MEASURE = re.compile(
     r"\b\d[\d.,:]*\s?(?:m|km|cm|kg|g|mph|km/h|metres?|meters?|miles?|feet|ft|seconds?|secs?|minutes?|mins?|hours?|%|per ?cent)\b",
     re.I,
@@ -123,6 +124,10 @@ def new_facts(sentence: str, question: str, kind: str | None) -> set[str]:
         found: set[str] = set()
         if kind == "money":
             found |= {m.group() for m in _MONEY.finditer(sentence)}
+        elif unit := _COUNTED_UNIT.search(q):  # "how many years ...?" is answered by "85 years", not by "$11bn"
+            found |= {
+                d.group() for d in _DURATION.finditer(sentence) if d.group().lower().rstrip("s").endswith(unit.group(1))
+            }
         else:
             found |= numbers(sentence) | {w for w in words(DATE.sub(" ", sentence)) if w in NUMBER_WORDS}
             if kind == "measure":

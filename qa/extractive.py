@@ -62,6 +62,15 @@ _UNDISCLOSED = re.compile(
     r"\b(?:did|would|could) not (?:disclose|reveal|say how much|give details)\b|\bdeclined to (?:disclose|reveal|say)\b",
     re.I,
 )
+# what may yet happen ("could face up to 85 years if convicted", "faces a ban of between six months and two
+# years") does not answer what did happen ("How many years was he sentenced to?", "How long was he banned for?")
+_PROSPECT = re.compile(
+    r"\b(?:could|may|might|would|will)\s+(?:now\s+|still\s+|yet\s+|also\s+)?(?:face|be\s+(?:jailed|sentenced|fined|banned|given))\b|"
+    r"\bfac(?:es|ing)\s+(?:a|an|up to|the prospect of|possible|life)\b|\bif (?:he is |she is |they are )?(?:convicted|found guilty)\b",
+    re.I,
+)
+_PROSPECT_REACH = 40  # characters from "could face" to the figure it governs
+_SETTLED = re.compile(r"\b(?:was|were|did|had)\b", re.I)
 _CONTINUES = re.compile(r"(However|But|Nevertheless|Yet|He|She|They|It|This|These|The organisation|The group)\b")
 _HOW_MANY = re.compile(
     r"\bhow (?:many|much)\s+((?:[\w-]+\s+){0,2}?[\w-]+?)(?=\s+(?:are|were|is|was|do|does|did|have|has|had|will|in|of|on|at|for)\b|\s*\?|$)",
@@ -264,6 +273,8 @@ def select(
         ranked = _with_verbs([c for c in ranked if score(c) >= floor][:MAX_TAGGED], kind, known, keep, score)
         best = ranked[0]
     typed = [c for c in ranked if _answers_type(c.text, kind, known)]
+    if kind and _SETTLED.search(asked) and not _PROSPECT.search(asked):  # the fact asked has happened
+        typed = [c for c in typed if not _only_prospects(c.text, kind, known)]
     if kind == "date":  # "when" is best answered by the most precise date close enough to the question
         top = score(typed[0]) if typed else 0.0
         typed.sort(
@@ -411,6 +422,16 @@ def _conflicting(
 
 def _figures(chosen: list[Candidate]) -> set[str]:
     return set().union(*(numbers(c.text) for c in chosen))
+
+
+def _only_prospects(text: str, kind: str, question: str) -> bool:
+    """Every fact of the type asked in ``text`` is what may yet happen: "faces a ban of between six months
+    and two years", not the "£15.8m signing ... who may face a two-year suspension"."""
+    after = [m.end() for m in _PROSPECT.finditer(text)]
+    if not after:
+        return False
+    found = [text.find(f) for f in new_facts(text, question, kind)]
+    return all(any(0 <= at - end <= _PROSPECT_REACH for end in after) for at in found)
 
 
 def _answers_type(text: str, kind: str | None, question: str) -> bool:

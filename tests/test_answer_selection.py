@@ -157,6 +157,27 @@ def test_a_measure_word_is_met_by_a_figure_of_its_measure(word: str, sentence: s
     assert (focus_coverage(terms, sentence, None) > 0.0) is meets
 
 
+def test_what_may_yet_happen_does_not_answer_what_did_happen() -> None:
+    from qa.extractive import Candidate, select
+
+    faces = "Mutu faces a ban of between six months and two years when the FA decides on his punishment."
+    banned = "Mutu, 25, sacked by Chelsea and banned for seven months, is now represented by Alessandro Moggi."
+    cands = [Candidate(0, faces, 0, len(faces), 0.8, 0.7, "a1"), Candidate(1, banned, 0, len(banned), 0.6, 0.5, "a2")]
+    assert select("How long was Mutu eventually banned for?", cands).chosen[0].text == banned
+    # asked as a prospect, the prospect answers
+    assert select("How long a ban could Mutu face?", cands).chosen[0].text == faces
+    # a figure outside the prospect's clause still answers: the fee, not the suspension it "may face"
+    fee = "Chelsea wrote off the fee for Mutu, a £15.8m signing from Parma, who may face a two-year suspension."
+    only = [Candidate(0, fee, 0, len(fee), 0.8, 0.7, "a1")]
+    assert not select("How much had Chelsea paid Parma for Mutu?", only).refused
+
+
+def test_how_many_years_is_answered_by_a_count_of_years_not_by_any_figure() -> None:
+    question = "How many years in prison was Bernie Ebbers sentenced to?"
+    assert not new_facts("Ebbers was directly involved in the $11bn fraud at WorldCom.", question, "number")
+    assert new_facts("Ebbers was jailed for 25 years on Wednesday.", question, "number") == {"25 years"}
+
+
 def test_figures_about_different_firms_are_not_a_conflict() -> None:
     quals = qualifiers("How much operating profit did DaimlerChrysler make in the fourth quarter?")
 
