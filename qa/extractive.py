@@ -415,6 +415,8 @@ def _conflicting(
             if not figures.differ(facts[a], facts[b]):
                 continue
             sa, sb = about(a), about(b)
+            if kind == "number" and not figures.same_count(a.text, facts[a], b.text, facts[b]):
+                continue
             if sa and sa == sb and figures.same_measure(a.text, b.text, focus) and figures.same_period(a.text, b.text):
                 return True
     return False

@@ -65,6 +65,42 @@ def _has(term: str, found: set[str]) -> bool:
     )
 
 
+_FORECAST = re.compile(r"\b(?:predict(?:s|ed)?|forecasts?|projected|expected to|set to|on (?:course|track) to)\b", re.I)
+_FIGURE = re.compile(r"\b\d(?:[\d,.]*\d)?\b|\b[A-Za-z]+\b")
+_NOT_COUNTED = frozenset("more than of the a an per cent percent bn m k new".split())
+
+
+def counted(text: str) -> dict[str, str]:
+    """Each figure of ``text`` (digits only, or a number word) -> what it counts, as a stem:
+    "200,000 players signed up" -> {"200000": "player"}; a figure followed by no noun is left out."""
+    from qa.support import NUMBER_WORDS, stem
+
+    out: dict[str, str] = {}
+    for m in _FIGURE.finditer(text):
+        figure = m.group().lower()
+        if not (figure[0].isdigit() or figure in NUMBER_WORDS):
+            continue
+        after = [w.lower().strip("'’-") for w in text[m.end() : m.end() + 60].split()[:4]]
+        noun = next((w for w in after if w not in _NOT_COUNTED and w not in NUMBER_WORDS), None)
+        if noun is not None and noun.isalpha():
+            out.setdefault(re.sub(r"[^\d.]", "", figure) or figure, stem(noun))
+    return out
+
+
+def same_count(a: str, fa: set[str], b: str, fb: set[str]) -> bool:
+    """Whether differing figures count the same thing: "81 people" and "100 people" do, "200,000 players"
+    and "400,000 people" (a count of buyers) do not, nor a tally and a forecast ("72,000 copies were sold",
+    "is predicted to sell 300,000 copies"). Unknown (a bare figure) counts as the same."""
+    if bool(_FORECAST.search(a)) != bool(_FORECAST.search(b)):
+        return False
+    ca, cb = counted(a), counted(b)
+    na = {ca.get(f) for f in fa - fb}
+    nb = {cb.get(f) for f in fb - fa}
+    if None in na or None in nb:
+        return True
+    return bool(na & nb)
+
+
 def differ(a: set[str], b: set[str]) -> bool:
     return bool(a) and bool(b) and not (a <= b or b <= a)
 

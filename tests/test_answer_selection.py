@@ -192,6 +192,19 @@ def test_figures_about_different_firms_are_not_a_conflict() -> None:
     assert a and a != b
 
 
+def test_figures_that_count_different_things_or_forecast_are_not_a_conflict() -> None:
+    players = "On the opening day more than 200,000 players signed up to play."
+    buyers = "Almost 400,000 people bought a copy of the game in the first two days."
+    assert not figures.same_count(players, {"200000"}, buyers, {"400000"})
+    sold = "More than 72,000 copies of the single were sold on its first day."
+    predicted = "It is predicted that the song will sell 300,000 copies by Sunday."
+    assert not figures.same_count(sold, {"72000"}, predicted, {"300000"})
+    un = "The statement revealed that at least 81 people were executed in Iran in August."
+    ihr = "The Iran Human Rights Organisation reported that at least 100 people were executed in August."
+    assert figures.same_count(un, {"81"}, ihr, {"100"})
+    assert figures.same_count("The toll rose to 81.", {"81"}, ihr, {"100"})  # a bare figure: no telling
+
+
 def test_a_sentence_opening_with_its_takes_the_subject_of_the_sentence_before() -> None:
     quals = qualifiers("How much profit did Dr Reddy's make?")
 
