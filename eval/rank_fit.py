@@ -26,8 +26,7 @@ def question_rows(prepared: Sequence[Any], cal: Any) -> list[Rows]:
     """Per answerable dev question with evidence (one part), its candidates' features and labels;
     questions whose candidates never hold the evidence are left out (no order can help them)."""
     from qa import sentence_rank
-    from qa.answer_type import asked_noun
-    from qa.focus import focus_terms, qualifiers, weighed
+    from qa.focus import question_focus
 
     out = []
     for p in prepared:
@@ -42,7 +41,7 @@ def question_rows(prepared: Sequence[Any], cal: Any) -> list[Rows]:
         ranked = sorted(part.cands, key=lambda c: -score(c))[: sentence_rank.HEAD]
         if not ranked:
             continue
-        focus = focus_terms(part.asked, weighed(qualifiers(part.asked), part.idf), drop=asked_noun(part.asked))
+        _, focus = question_focus(part.asked, part.idf)
         top = score(ranked[0])
         rows = [
             (

@@ -31,20 +31,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa import calibration, figures, sentence_rank
-from qa.answer_type import LABELS, NUMERIC, answer_type, asked_noun, new_facts
+from qa.answer_type import LABELS, NUMERIC, answer_type, new_facts
 from qa.calibration import Calibration
 from qa.chunking import sentences
-from qa.focus import (
-    Qualifier,
-    fact_terms,
-    focus_coverage,
-    focus_terms,
-    kin_words,
-    met,
-    named_in,
-    qualifiers,
-    weighed,
-)
+from qa.focus import Qualifier, fact_terms, focus_coverage, kin_words, met, named_in, question_focus
 from qa.guard import looks_like_instruction
 from qa.retrieve import Passage
 from qa.support import STOPWORDS, Idf, content_terms, coverage, looks_like_fragment, numbers
@@ -252,7 +242,7 @@ def select(
     if idf is not None and noun and not any(idf.knows(t) for t in content_terms(noun)):
         return Selection([], True, f"the bulletins never mention {noun}")
     context = article_context(cands, passages)
-    quals = qualifiers(question) if idf is None else weighed(qualifiers(question), idf)
+    quals, focus = question_focus(question, idf, asked=asked)
     pool = [c for c in cands if not looks_like_fragment(c.text)]
     # a comparison may draw each side from another article: each sentence must then meet one qualifier
     sides = _asks_for_comparison(question) or _several_sentences(question) or " and " in question
@@ -283,7 +273,6 @@ def select(
     if not typed:
         return Selection([], True, f"no sentence gives a {kind}")
     closest = best
-    focus = focus_terms(asked, quals, drop=asked_noun(asked))
 
     def why_not(c: Candidate) -> str:
         """Why ``c`` cannot answer ("" if it can)."""

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from qa.answer_type import met_by_figure
+from qa.answer_type import asked_noun, met_by_figure
 from qa.support import MONTHS, STOPWORDS, WEEKDAYS, Idf, content_terms, stem, words
 
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
@@ -132,6 +132,14 @@ def focus_terms(question: str, quals: list[Qualifier], *, drop: str | None = Non
     dropped = set(content_terms(drop)) if drop else set()
     noise = {"name", "call", "happen", "mention", "bulletin", "articl", "accord", "describ", "tell", "go", "get"}
     return [t for t in content_terms(question) if t not in named and t not in dropped and t not in noise]
+
+
+def question_focus(question: str, idf: Idf | None, *, asked: str | None = None) -> tuple[list[Qualifier], list[str]]:
+    """The qualifiers of ``question`` (weighed by ``idf`` when given) and the focus words of ``asked``
+    (the question as the user typed it; ``question`` itself by default)."""
+    quals = qualifiers(question) if idf is None else weighed(qualifiers(question), idf)
+    asked = asked or question
+    return quals, focus_terms(asked, quals, drop=asked_noun(asked))
 
 
 def fact_terms(focus: list[str], lede: str | None) -> list[str]:
