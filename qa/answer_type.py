@@ -270,7 +270,15 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             re.I,
         ),
     ),
-    ("people", re.compile(r"\bwhom\b|" + _WHICH.format(_PEOPLE), re.I)),
+    (
+        "people",  # "Who was the man/person ...?" asks for a person by name, not an organisation
+        re.compile(
+            r"\bwhom\b|"
+            + _WHICH.format(_PEOPLE)
+            + r"|^\W*who (?:is|was|were|are) the (?:person|man|woman|people|men|women)\b",
+            re.I,
+        ),
+    ),
     (
         "person",
         re.compile(

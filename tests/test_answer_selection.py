@@ -57,6 +57,8 @@ REDDY = "The firm said its profits were 40m rupees ($915,000; £486,000) for the
         ("Which Manchester United directors were voted off the board?", "people"),
         ("And which firms quit the bid team?", "org"),
         ("What size of stake did Bob Murray buy?", "number"),
+        ("Who was the man arrested at the airport?", "people"),  # a person by name, not an organisation
+        ("Who claimed the attack?", "person"),
     ],
 )
 def test_question_words_map_to_the_answer_type_they_ask_for(question: str, kind: str) -> None:
