@@ -108,6 +108,12 @@ _TITLED = re.compile(
     + _WORKS
     + r")\s+(?:called\s+|entitled\s+|titled\s+)?['‘\"“]?([A-Z][\w'’:-]*(?:\s+(?:[A-Z][\w'’:-]*|of|the|and|in|a|to))*)"
 )
+_VERDICT = re.compile(
+    r"\b(?:found (?:not )?guilty|(?<!pleaded )(?<!pleads )(?<!pleading )(?<!plead )not guilty|acquitted|convicted|cleared|jailed|imprisoned|sentenced|fined|banned|"
+    r"suspended|ruled|dismissed|upheld|overturned|quashed|threw out|thrown out|rejected|ordered|awarded|"
+    r"given (?:a|an) [\w-]+(?: [\w-]+)? (?:sentence|ban|fine|term))\b",
+    re.I,
+)
 _CAUSE = re.compile(
     # "died of", "died suddenly from", "died after a short illness"; not "died on the eve of" or "died at the age of"
     r"\b(?:died|dies|dying)\s+(?:\w+ly\s+)?(?:of|from)\b|\bdeath\s+from\b|"
@@ -144,6 +150,8 @@ def new_facts(sentence: str, question: str, kind: str | None) -> set[str]:
         return {d for d in found if d.lower() not in q}
     if kind == "time":
         return {m.group() for m in _TIME.finditer(sentence)} - {m.group() for m in _TIME.finditer(question)}
+    if kind == "verdict":
+        return {m.group() for m in _VERDICT.finditer(sentence)}
     if kind == "cause":
         return {m.group() for m in _CAUSE.finditer(sentence)}
     if kind == "name":
@@ -227,6 +235,15 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             re.I,
         ),
     ),
+    (
+        "verdict",  # what a court, jury or panel decided: a decision, not the story of the trial
+        re.compile(
+            r"\bwhat (?:(?:prison|jail|custodial) )?(?:verdict|sentence|ruling|punishment|penalty|sanction)\b|"
+            r"\bwhat (?:did|has|have|will) (?:the )?(?:[\w'-]+ ){0,2}(?:court|judge|jury|tribunal|panel|commission|regulator|hearing)s? "
+            r"(?:rule|decide|find|conclude|order)\b",
+            re.I,
+        ),
+    ),
     ("duration", re.compile(r"\bhow long\b|\bfor how many (?:years|months|weeks|days|hours)\b", re.I)),
     (
         "money",
@@ -275,7 +292,10 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         re.compile(
             r"\bwhom\b|"
             + _WHICH.format(_PEOPLE)
-            + r"|^\W*who (?:is|was|were|are) the (?:person|man|woman|people|men|women)\b",
+            + r"|^\W*who (?:is|was|were|are) the (?:person|man|woman|people|men|women)\b|"
+            # who takes someone's place, or a post, is a person: "Who replaced Amit Yoran?", "Who succeeded her?"
+            r"^\W*(?:and\s+)?who\b[^?]*\b(?:replace[sd]?|replacing|succeed(?:s|ed)?|successor|took over from|take over from|"
+            r"taking over from|taken over from|(?:was|were|been|be) (?:appointed|named|chosen|picked|elected) as)\b",
             re.I,
         ),
     ),

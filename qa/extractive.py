@@ -418,11 +418,11 @@ def _figures(chosen: list[Candidate]) -> set[str]:
 def _only_prospects(text: str, kind: str, question: str) -> bool:
     """Every fact of the type asked in ``text`` is what may yet happen: "faces a ban of between six months
     and two years", not the "£15.8m signing ... who may face a two-year suspension"."""
-    after = [m.end() for m in _PROSPECT.finditer(text)]
-    if not after:
+    spans = [m.span() for m in _PROSPECT.finditer(text)]
+    if not spans:
         return False
     found = [text.find(f) for f in new_facts(text, question, kind)]
-    return all(any(0 <= at - end <= _PROSPECT_REACH for end in after) for at in found)
+    return all(any(start <= at <= end + _PROSPECT_REACH for start, end in spans) for at in found)
 
 
 def _answers_type(text: str, kind: str | None, question: str) -> bool:

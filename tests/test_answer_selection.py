@@ -59,6 +59,11 @@ REDDY = "The firm said its profits were 40m rupees ($915,000; £486,000) for the
         ("What size of stake did Bob Murray buy?", "number"),
         ("Who was the man arrested at the airport?", "people"),  # a person by name, not an organisation
         ("Who claimed the attack?", "person"),
+        ("Who replaced Amit Yoran as head of the division?", "people"),  # a successor is a person
+        ("Who took over from William Morrow as chief executive?", "people"),
+        ("What verdict did the jury reach in the fraud trial?", "verdict"),
+        ("What prison sentence did the bank's chairman receive?", "verdict"),
+        ("What did the High Court rule about the album?", "verdict"),
     ],
 )
 def test_question_words_map_to_the_answer_type_they_ask_for(question: str, kind: str) -> None:
@@ -172,6 +177,18 @@ def test_what_may_yet_happen_does_not_answer_what_did_happen() -> None:
     fee = "Chelsea wrote off the fee for Mutu, a £15.8m signing from Parma, who may face a two-year suspension."
     only = [Candidate(0, fee, 0, len(fee), 0.8, 0.7, "a1")]
     assert not select("How much had Chelsea paid Parma for Mutu?", only).refused
+
+
+def test_a_verdict_is_answered_by_a_decision_not_by_the_story_of_the_trial() -> None:
+    from qa.extractive import Candidate, select
+
+    question = "What verdict did the jury reach in Richard Scrushy's fraud trial?"
+    trial = "Mr Scrushy pleaded not guilty, and former HealthSouth employees will give evidence against him."
+    prospect = "But if convicted, Mr Scrushy could face a prison term of up to 20 years."
+    cands = [Candidate(0, t, 0, len(t), 0.8, 0.7, "a1") for t in (trial, prospect)]
+    assert select(question, cands).refused  # neither a decision nor a settled one
+    cleared = "Richard Scrushy was cleared of all 36 charges by the jury in Birmingham, Alabama."
+    assert not select(question, [*cands, Candidate(1, cleared, 0, len(cleared), 0.7, 0.6, "a2")]).refused
 
 
 def test_how_many_years_is_answered_by_a_count_of_years_not_by_any_figure() -> None:
