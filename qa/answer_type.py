@@ -108,6 +108,13 @@ _TITLED = re.compile(
     + _WORKS
     + r")\s+(?:called\s+|entitled\s+|titled\s+)?['‘\"“]?([A-Z][\w'’:-]*(?:\s+(?:[A-Z][\w'’:-]*|of|the|and|in|a|to))*)"
 )
+# what gives a reason: "because", "after failing to turn up", "for personal reasons", "over concerns that"
+_REASON = re.compile(
+    r"\b(?:because|as a result of|due to|owing to|in protest|so that|in order to|reasons?|"
+    r"after (?:being|having|failing|refusing|missing|he|she|it|they|the|a|an|his|her|its|their|[A-Z]\w+)|"
+    r"following (?:a|an|the|his|her|its|their)|amid|over (?:concerns?|fears?|claims?|allegations?|a row|the row)|"
+    r"for (?:failing|refusing|breaching|missing|taking|allegedly)|concerns?|fears?|worried|blamed|citing)\b"
+)
 _VERDICT = re.compile(
     r"\b(?:found (?:not )?guilty|(?<!pleaded )(?<!pleads )(?<!pleading )(?<!plead )not guilty|acquitted|convicted|cleared|jailed|imprisoned|sentenced|fined|banned|"
     r"suspended|ruled|dismissed|upheld|overturned|quashed|threw out|thrown out|rejected|ordered|awarded|"
@@ -150,6 +157,8 @@ def new_facts(sentence: str, question: str, kind: str | None) -> set[str]:
         return {d for d in found if d.lower() not in q}
     if kind == "time":
         return {m.group() for m in _TIME.finditer(sentence)} - {m.group() for m in _TIME.finditer(question)}
+    if kind == "reason":
+        return {m.group() for m in _REASON.finditer(sentence)}
     if kind == "verdict":
         return {m.group() for m in _VERDICT.finditer(sentence)}
     if kind == "cause":
@@ -235,6 +244,7 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             re.I,
         ),
     ),
+    ("reason", re.compile(r"^\W*(?:and\s+|so\s+|but\s+)?why\b", re.I)),
     (
         "verdict",  # what a court, jury or panel decided: a decision, not the story of the trial
         re.compile(

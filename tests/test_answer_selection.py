@@ -64,6 +64,7 @@ REDDY = "The firm said its profits were 40m rupees ($915,000; £486,000) for the
         ("What verdict did the jury reach in the fraud trial?", "verdict"),
         ("What prison sentence did the bank's chairman receive?", "verdict"),
         ("What did the High Court rule about the album?", "verdict"),
+        ("Why did Jacques Santini quit as Tottenham manager?", "reason"),
     ],
 )
 def test_question_words_map_to_the_answer_type_they_ask_for(question: str, kind: str) -> None:
@@ -189,6 +190,21 @@ def test_a_verdict_is_answered_by_a_decision_not_by_the_story_of_the_trial() -> 
     assert select(question, cands).refused  # neither a decision nor a settled one
     cleared = "Richard Scrushy was cleared of all 36 charges by the jury in Birmingham, Alabama."
     assert not select(question, [*cands, Candidate(1, cleared, 0, len(cleared), 0.7, 0.6, "a2")]).refused
+
+
+@pytest.mark.parametrize(
+    ("sentence", "gives_reason"),
+    [
+        ("Athletics Kenya issued the ban after Chepkemei failed to turn up for a training camp.", True),
+        ('Tottenham manager Jacques Santini has resigned for "personal reasons".', True),
+        ("The director said the changes were made after the studio expressed concern.", True),
+        ("Her departure will come into effect on 1 February.", False),  # when, not why
+        ("The co-chief executive is to leave the company, it has announced.", False),
+    ],
+)
+def test_why_is_answered_by_a_sentence_that_gives_a_reason(sentence: str, gives_reason: bool) -> None:
+    question = "Why did the co-chief executive leave the company?"
+    assert bool(new_facts(sentence, question, answer_type(question))) is gives_reason
 
 
 def test_how_many_years_is_answered_by_a_count_of_years_not_by_any_figure() -> None:
