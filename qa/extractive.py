@@ -59,6 +59,22 @@ _PROSPECT = re.compile(
     r"\bfac(?:es|ing)\s+(?:a|an|up to|the prospect of|possible|life)\b|\bif (?:he is |she is |they are )?(?:convicted|found guilty)\b",
     re.I,
 )
+_SUCCESSION = (
+    r"replace[sd]?|replacing|replacement|succeed(?:s|ed|ing)?|successor|take[sn]? over|took over|taking over|"
+    r"appoint(?:s|ed|ing|ment)?|nam(?:e|ed|es|ing) (?:as|him|her)|in place of|instead of|new (?:chief|head|boss|manager|coach|"
+    r"director|chairman|president|leader|captain|candidate)|step(?:s|ped)? in|promoted|chosen|picked|selected"
+)
+_PURCHASE = r"b(?:ought|uy|uys|uying|uyer)|purchase[sd]?|acquir(?:e|ed|es|ing)|acquisition|sold\b[^.;]{0,30}?\bto|snapped up"
+_EVENTS = (
+    (
+        re.compile(r"^\W*(?:and\s+)?who\b[^?]*\b(?:replace|succeed|take over|took over|taking over|successor)", re.I),
+        re.compile(r"\b(?:" + _SUCCESSION + r")\b", re.I),
+    ),
+    (
+        re.compile(r"^\W*(?:and\s+)?(?:who|which \w+)\b[^?]*\b(?:b(?:ought|uy|uys)|purchased?|acquired?)\b", re.I),
+        re.compile(r"\b(?:" + _PURCHASE + r")\b", re.I),
+    ),
+)
 _PROSPECT_REACH = 40  # characters from "could face" to the figure it governs
 _SETTLED = re.compile(r"\b(?:was|were|did|had)\b", re.I)
 _CONTINUES = re.compile(r"(However|But|Nevertheless|Yet|He|She|They|It|This|These|The organisation|The group)\b")
@@ -265,6 +281,9 @@ def select(
     typed = [c for c in ranked if _answers_type(c.text, kind, known)]
     if kind and _SETTLED.search(asked) and not _PROSPECT.search(asked):  # the fact asked has happened
         typed = [c for c in typed if not _only_prospects(c.text, kind, known)]
+    for asks, says in _EVENTS:  # who took someone's place, or bought something, is told by a sentence that says so
+        if asks.search(asked):
+            typed = [c for c in typed if says.search(c.text)]
     if kind == "date":  # "when" is best answered by the most precise date close enough to the question
         top = score(typed[0]) if typed else 0.0
         typed.sort(

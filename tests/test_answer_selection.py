@@ -207,6 +207,24 @@ def test_why_is_answered_by_a_sentence_that_gives_a_reason(sentence: str, gives_
     assert bool(new_facts(sentence, question, answer_type(question))) is gives_reason
 
 
+def test_who_replaced_or_bought_is_answered_only_by_a_sentence_that_says_so() -> None:
+    from qa.extractive import Candidate, select
+
+    left = "Judy Boynton left Shell on 31 December, after months as an adviser to chief executive Jeroen van der Veer."
+    cands = [Candidate(0, left, 0, len(left), 0.8, 0.7, "a1")]
+    assert select("Who succeeded Judy Boynton as Shell's finance chief?", cands).refused
+    named = "Shell has appointed Peter Voser to succeed Judy Boynton as its finance chief."
+    cands.append(Candidate(1, named, 0, len(named), 0.7, 0.6, "a1"))
+    assert "Voser" in select("Who succeeded Judy Boynton as Shell's finance chief?", cands).chosen[0].text
+    sold = "The Jimi Hendrix Experience's first single, signed by the band, was sold for £2,000 to Kevin Ayers."
+    guitar = [Candidate(0, sold, 0, len(sold), 0.8, 0.7, "a1")]
+    assert not select("Who bought the signed Hendrix single?", guitar).refused  # "sold ... to" says who bought
+    kept = "Hendrix's 1965 Fender Stratocaster was one of the lots at the London auction, with Eric Clapton watching."
+    assert select(
+        "Who bought Hendrix's 1965 Fender Stratocaster?", [Candidate(0, kept, 0, len(kept), 0.8, 0.7, "a1")]
+    ).refused
+
+
 def test_how_many_years_is_answered_by_a_count_of_years_not_by_any_figure() -> None:
     question = "How many years in prison was Bernie Ebbers sentenced to?"
     assert not new_facts("Ebbers was directly involved in the $11bn fraud at WorldCom.", question, "number")
