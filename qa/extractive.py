@@ -62,12 +62,19 @@ _PROSPECT = re.compile(
 _SUCCESSION = (
     r"replace[sd]?|replacing|replacement|succeed(?:s|ed|ing)?|successor|take[sn]? over|took over|taking over|"
     r"appoint(?:s|ed|ing|ment)?|nam(?:e|ed|es|ing) (?:as|him|her)|in place of|instead of|new (?:chief|head|boss|manager|coach|"
-    r"director|chairman|president|leader|captain|candidate)|step(?:s|ped)? in|promoted|chosen|picked|selected"
+    r"director|chairman|president|leader|captain|candidate)|step(?:s|ped)? in|promoted|chos(?:e|en)|picked|selected|"
+    r"hired|recruited|signed|drafted in|brought in"
 )
-_PURCHASE = r"b(?:ought|uy|uys|uying|uyer)|purchase[sd]?|acquir(?:e|ed|es|ing)|acquisition|sold\b[^.;]{0,30}?\bto|snapped up"
+_PURCHASE = (
+    r"b(?:ought|uy|uys|uying|uyer)|purchase[sd]?|acquir(?:e|ed|es|ing)|acquisition|sold\b[^.;]{0,30}?\bto|snapped up"
+)
 _EVENTS = (
     (
-        re.compile(r"^\W*(?:and\s+)?who\b[^?]*\b(?:replace|succeed|take over|took over|taking over|successor)", re.I),
+        re.compile(
+            r"^\W*(?:and\s+)?(?:who|whom)\b[^?]*\b(?:replace|succeed|take over|took over|taking over|successor|"
+            r"name[ds]?\b[^?]*\bas|appoint|pick(?:s|ed)?\b[^?]*\bas|choose|chose|chosen|select)",
+            re.I,
+        ),
         re.compile(r"\b(?:" + _SUCCESSION + r")\b", re.I),
     ),
     (

@@ -216,6 +216,9 @@ def test_who_replaced_or_bought_is_answered_only_by_a_sentence_that_says_so() ->
     named = "Shell has appointed Peter Voser to succeed Judy Boynton as its finance chief."
     cands.append(Candidate(1, named, 0, len(named), 0.7, 0.6, "a1"))
     assert "Voser" in select("Who succeeded Judy Boynton as Shell's finance chief?", cands).chosen[0].text
+    kruger = "Danny Kruger, who works in the Tory research unit, had been due to take on Tony Blair in Sedgefield."
+    who = "Who did the Conservatives choose to fight Sedgefield after Danny Kruger withdrew?"
+    assert select(who, [Candidate(0, kruger, 0, len(kruger), 0.8, 0.7, "a1")]).refused
     sold = "The Jimi Hendrix Experience's first single, signed by the band, was sold for £2,000 to Kevin Ayers."
     guitar = [Candidate(0, sold, 0, len(sold), 0.8, 0.7, "a1")]
     assert not select("Who bought the signed Hendrix single?", guitar).refused  # "sold ... to" says who bought
