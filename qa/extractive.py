@@ -56,7 +56,7 @@ _UNDISCLOSED = re.compile(
 # years") does not answer what did happen ("How many years was he sentenced to?", "How long was he banned for?")
 _PROSPECT = re.compile(
     r"\b(?:could|may|might|would|will)\s+(?:now\s+|still\s+|yet\s+|also\s+)?(?:face|be\s+(?:jailed|sentenced|fined|banned|given))\b|"
-    r"\bfac(?:es|ing)\s+(?:a|an|up to|the prospect of|possible|life)\b|\bif (?:he is |she is |they are )?(?:convicted|found guilty)\b",
+    r"\bfac(?:e|es|ing)\s+(?:a|an|up to|the prospect of|possible|life)\b|\bif (?:he is |she is |they are )?(?:convicted|found guilty)\b",
     re.I,
 )
 _SUCCESSION = (
