@@ -37,7 +37,7 @@ from qa.chunking import sentences
 from qa.focus import Qualifier, fact_terms, focus_coverage, kin_words, met, named_in, question_focus
 from qa.guard import looks_like_instruction
 from qa.retrieve import Passage
-from qa.support import STOPWORDS, Idf, content_terms, coverage, looks_like_fragment, numbers
+from qa.support import STOPWORDS, Idf, content_terms, coverage, looks_like_fragment, numbers, stem
 
 MAX_SENTENCES = 3
 LEDE_CHARS = 300  # a sentence starting this close to the top of its article is its lede
@@ -82,6 +82,7 @@ _EVENTS = (
         re.compile(r"\b(?:" + _PURCHASE + r")\b", re.I),
     ),
 )
+_COUNTED = re.compile(r"\bhow many\s+(?:of\s+(?:the|its|his|her|their|these)\s+)?([a-z]+s)\b", re.I)
 _PROSPECT_REACH = 40  # characters from "could face" to the figure it governs
 _SETTLED = re.compile(r"\b(?:was|were|did|had)\b", re.I)
 _CONTINUES = re.compile(r"(However|But|Nevertheless|Yet|He|She|They|It|This|These|The organisation|The group)\b")
@@ -288,6 +289,10 @@ def select(
     typed = [c for c in ranked if _answers_type(c.text, kind, known)]
     if kind and _SETTLED.search(asked) and not _PROSPECT.search(asked):  # the fact asked has happened
         typed = [c for c in typed if not _only_prospects(c.text, kind, known)]
+    if kind == "number" and (unit := _COUNTED.search(asked)) and unit.group(1).lower() not in STOPWORDS:
+        # "how many customers": a figure of customers, where one is given
+        counting = [c for c in typed if _counts(c.text, unit.group(1))]
+        typed = counting or typed
     for asks, says in _EVENTS:  # who took someone's place, or bought something, is told by a sentence that says so
         if asks.search(asked):
             typed = [c for c in typed if says.search(c.text)]
@@ -439,6 +444,15 @@ def _conflicting(
 
 def _figures(chosen: list[Candidate]) -> set[str]:
     return set().union(*(numbers(c.text) for c in chosen))
+
+
+def _counts(text: str, noun: str) -> bool:
+    """Whether a figure of ``text`` counts ``noun`` ("58,000 customers" counts "customers")."""
+    want = stem(noun.lower())
+    return any(
+        f == want or (len(f) >= 4 and (f.startswith(want) or want.startswith(f)))
+        for f in figures.counted(text).values()
+    )
 
 
 def _only_prospects(text: str, kind: str, question: str) -> bool:

@@ -228,6 +228,17 @@ def test_who_replaced_or_bought_is_answered_only_by_a_sentence_that_says_so() ->
     ).refused
 
 
+def test_how_many_customers_prefers_a_figure_of_customers_where_one_is_given() -> None:
+    from qa.extractive import Candidate, select
+
+    question = "How many customers did the mobile firm lose in January?"
+    months = "At Vodafone, Mr Tsuda was appointed president only two months ago, and the business lost customers in January."
+    lost = "Vodafone suffered a net loss of more than 58,000 customers in January, its second monthly reverse."
+    cands = [Candidate(0, months, 0, len(months), 0.8, 0.7, "a1"), Candidate(0, lost, 0, len(lost), 0.6, 0.5, "a1")]
+    assert select(question, cands).chosen[0].text == lost
+    assert select(question, cands[:1]).chosen[0].text == months  # no figure of customers: any figure may do
+
+
 def test_how_many_years_is_answered_by_a_count_of_years_not_by_any_figure() -> None:
     question = "How many years in prison was Bernie Ebbers sentenced to?"
     assert not new_facts("Ebbers was directly involved in the $11bn fraud at WorldCom.", question, "number")
