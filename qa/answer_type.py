@@ -108,6 +108,7 @@ _TITLED = re.compile(
     + _WORKS
     + r")\s+(?:called\s+|entitled\s+|titled\s+)?['‘\"“]?([A-Z][\w'’:-]*(?:\s+(?:[A-Z][\w'’:-]*|of|the|and|in|a|to))*)"
 )
+_SCORE = re.compile(r"(?<![\d.,-])\b\d{1,2}\s?-\s?\d{1,2}\b(?![\d-])(?!\s?(?:year|month|week|day|minute|hour)s?\b)")
 # what gives a reason: "because", "after failing to turn up", "for personal reasons", "over concerns that"
 _REASON = re.compile(
     r"\b(?:because|as a result of|due to|owing to|in protest|so that|in order to|reasons?|"
@@ -157,6 +158,8 @@ def new_facts(sentence: str, question: str, kind: str | None) -> set[str]:
         return {d for d in found if d.lower() not in q}
     if kind == "time":
         return {m.group() for m in _TIME.finditer(sentence)} - {m.group() for m in _TIME.finditer(question)}
+    if kind == "score":
+        return {m.group() for m in _SCORE.finditer(sentence)} - {m.group() for m in _SCORE.finditer(question)}
     if kind == "reason":
         return {m.group() for m in _REASON.finditer(sentence)}
     if kind == "verdict":
@@ -244,6 +247,13 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             re.I,
         ),
     ),
+    (
+        "score",  # "What was the final score?": a result such as 4-3, not the story of the match
+        re.compile(
+            r"\b(?:what|which) (?:was|is|were)? ?(?:the )?(?:final |full-time |half-time )?score\b|\bby what score\b",
+            re.I,
+        ),
+    ),
     ("reason", re.compile(r"^\W*(?:and\s+|so\s+|but\s+)?why\b", re.I)),
     (
         "verdict",  # what a court, jury or panel decided: a decision, not the story of the trial
@@ -259,7 +269,8 @@ _TYPE_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         "money",
         re.compile(
             r"\bhow much\b(?:\s+[\w-]+){0,8}?\s*(?:" + _MONEY_WORDS + r")|\bhow much (?:money|cash)\b|"
-            r"\bwhat (?:was|is|were|are|will be) the (?:price|cost|fee|value|salary|profit|bill)\b|\bwhat (?:price|sum|amount)\b",
+            r"\bwhat (?:was|is|were|are|will be) the (?:price|cost|fee|value|salary|profit|bill)\b|\bwhat (?:price|sum|amount)\b|"
+            r"\bwhat (?:was|is|were|are)\b[^?]{0,80}\bworth\b",
             re.I,
         ),
     ),

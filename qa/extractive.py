@@ -68,6 +68,7 @@ _SUCCESSION = (
 _PURCHASE = (
     r"b(?:ought|uy|uys|uying|uyer)|purchase[sd]?|acquir(?:e|ed|es|ing)|acquisition|sold\b[^.;]{0,30}?\bto|snapped up"
 )
+_WINNING = r"w[io]n|wins|winning|winner|victory|victorious|triumph(?:ed|s)?|crowned|beat|beaten|champion|title"
 _EVENTS = (
     (
         re.compile(
@@ -76,6 +77,10 @@ _EVENTS = (
             re.I,
         ),
         re.compile(r"\b(?:" + _SUCCESSION + r")\b", re.I),
+    ),
+    (
+        re.compile(r"^\W*(?:and\s+)?(?:who|which \w+)\s+(?:won|wins|will win)\b", re.I),
+        re.compile(r"\b(?:" + _WINNING + r")\b", re.I),
     ),
     (
         re.compile(r"^\W*(?:and\s+)?(?:who|which \w+)\b[^?]*\b(?:b(?:ought|uy|uys)|purchased?|acquired?)\b", re.I),

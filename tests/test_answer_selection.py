@@ -65,6 +65,8 @@ REDDY = "The firm said its profits were 40m rupees ($915,000; £486,000) for the
         ("What prison sentence did the bank's chairman receive?", "verdict"),
         ("What did the High Court rule about the album?", "verdict"),
         ("Why did Jacques Santini quit as Tottenham manager?", "reason"),
+        ("What was the final score of Real Madrid v Real Sociedad?", "score"),
+        ("What was the severance package Chester offered Ian Rush worth?", "money"),
     ],
 )
 def test_question_words_map_to_the_answer_type_they_ask_for(question: str, kind: str) -> None:
@@ -232,11 +234,31 @@ def test_how_many_customers_prefers_a_figure_of_customers_where_one_is_given() -
     from qa.extractive import Candidate, select
 
     question = "How many customers did the mobile firm lose in January?"
-    months = "At Vodafone, Mr Tsuda was appointed president only two months ago, and the business lost customers in January."
+    months = (
+        "At Vodafone, Mr Tsuda was appointed president only two months ago, and the business lost customers in January."
+    )
     lost = "Vodafone suffered a net loss of more than 58,000 customers in January, its second monthly reverse."
     cands = [Candidate(0, months, 0, len(months), 0.8, 0.7, "a1"), Candidate(0, lost, 0, len(lost), 0.6, 0.5, "a1")]
     assert select(question, cands).chosen[0].text == lost
     assert select(question, cands[:1]).chosen[0].text == months  # no figure of customers: any figure may do
+
+
+def test_a_score_is_a_result_like_four_one_not_a_season_or_a_time() -> None:
+    question = "What was the final score of Real Madrid v Real Sociedad?"
+    assert new_facts("Real Madrid won 4-1 on Wednesday.", question, "score") == {"4-1"}
+    assert not new_facts("They will play the final six minutes of the 2004-05 game.", question, "score")
+    assert not new_facts("The game kicks off at 19-30 minutes past.", question, "score")
+
+
+def test_who_won_is_answered_only_by_a_sentence_about_winning() -> None:
+    from qa.extractive import Candidate, select
+
+    evicted = "Racing pundit John McCririck has become the latest contestant evicted from Celebrity Big Brother."
+    cands = [Candidate(0, evicted, 0, len(evicted), 0.8, 0.7, "a1")]
+    assert select("Who won the 2005 series of Celebrity Big Brother?", cands).refused
+    won = "Mark Berry, the former dancer with the Happy Mondays, has won Celebrity Big Brother after three weeks."
+    cands.append(Candidate(0, won, 0, len(won), 0.7, 0.6, "a1"))
+    assert "Berry" in select("Who won Celebrity Big Brother?", cands).chosen[0].text
 
 
 def test_how_many_years_is_answered_by_a_count_of_years_not_by_any_figure() -> None:
