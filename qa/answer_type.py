@@ -108,6 +108,7 @@ _TITLED = re.compile(
     + _WORKS
     + r")\s+(?:called\s+|entitled\s+|titled\s+)?['‘\"“]?([A-Z][\w'’:-]*(?:\s+(?:[A-Z][\w'’:-]*|of|the|and|in|a|to))*)"
 )
+_TOLD = re.compile(r"\b(?:told|telling|tells)\s+(?:the\s+)?((?:[A-Z][\w'’&.-]*\s?){1,4})")
 _SCORE = re.compile(r"(?<![\d.,-])\b\d{1,2}\s?-\s?\d{1,2}\b(?![\d-])(?!\s?(?:year|month|week|day|minute|hour)s?\b)")
 # what gives a reason: "because", "after failing to turn up", "for personal reasons", "over concerns that"
 _REASON = re.compile(
@@ -174,9 +175,10 @@ def new_facts(sentence: str, question: str, kind: str | None) -> set[str]:
     if kind == "work":
         return _not_asked(_entity_texts(sentence, kind) | {m.group(1) for m in _TITLED.finditer(sentence)}, q)
     if kind in ("org", "venue", "thing"):  # the small model misses some names ("Def Jam"): runs of capitals back it up
-        return _not_asked(_entity_texts(sentence, kind) | {n for n in names(sentence[1:]) if not _calendar_run(n)}, q)
+        found = _entity_texts(sentence, kind) | {n for n in names(sentence[1:]) if not _calendar_run(n)}
+        return _not_told(_not_asked(found, q), sentence, q)
     if kind in LABELS:
-        return _not_asked(_entity_texts(sentence, kind), q)
+        return _not_told(_not_asked(_entity_texts(sentence, kind), q), sentence, q)
     return set()
 
 
@@ -191,6 +193,15 @@ def _figure_given(figure: str, question: str) -> bool:
     if not digits:
         return bool(re.search(r"\b" + re.escape(figure.lower()) + r"\b", question))
     return all(re.search(r"(?<![\d.])" + re.escape(d.rstrip(".")) + r"(?![\d])", question) for d in digits)
+
+
+def _not_told(found: set[str], sentence: str, question: str) -> set[str]:
+    """Drop the outlet a source spoke to ("... told BBC News Online"): the reporter is no answer, unless the
+    question asks whom someone told."""
+    if re.search(r"\b(?:tell|told|telling|interview|speak|spoke|said to)\b", question):
+        return found
+    told = {m.group(1) for m in _TOLD.finditer(sentence)}
+    return {n for n in found if not any(n in t or t in n for t in told)}
 
 
 def _not_asked(found: set[str], question: str) -> set[str]:

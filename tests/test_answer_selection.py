@@ -86,6 +86,14 @@ def test_a_sum_in_pounds_is_a_money_answer_and_a_count_is_not() -> None:
     assert not new_facts("The seller bought four hotels last year.", question, "money")
 
 
+def test_the_outlet_a_source_spoke_to_is_no_answer_unless_the_question_asks_whom_they_told() -> None:
+    told = "The administrators told BBC News Online that selling Argonaut was the only way to save it."
+    assert not new_facts(told, "Which firm of administrators was called in to save Argonaut?", "org")
+    assert new_facts(told, "Which news site did the administrators speak to?", "org")
+    called = "Argonaut called in the administrators David Rubin & Partners."
+    assert "David Rubin & Partners" in new_facts(called, "Which firm of administrators was called in?", "org")
+
+
 def test_a_hyphenated_name_the_question_gives_is_no_news() -> None:
     question = "Who leads ISIS-K in Afghanistan?"
     assert new_facts("The report said ISIS-K is trying to recruit migrants in Europe.", question, "person") == set()
