@@ -112,7 +112,7 @@ _TOLD = re.compile(r"\b(?:told|telling|tells)\s+(?:the\s+)?((?:[A-Z][\w'’&.-]*
 _SCORE = re.compile(r"(?<![\d.,-])\b\d{1,2}\s?-\s?\d{1,2}\b(?![\d-])(?!\s?(?:year|month|week|day|minute|hour)s?\b)")
 # what gives a reason: "because", "after failing to turn up", "for personal reasons", "over concerns that"
 _REASON = re.compile(
-    r"\b(?:because|as a result of|due to|owing to|in protest|so that|in order to|reasons?|"
+    r"\b(?:because|as a result of|(?<!been )(?<!is )(?<!was )(?<!are )(?<!were )(?<!be )due to|owing to|in protest|so that|in order to|reasons?|"
     r"after (?:being|having|failing|refusing|missing|he|she|it|they|the|a|an|his|her|its|their|[A-Z]\w+)|"
     r"following (?:a|an|the|his|her|its|their)|amid|over (?:concerns?|fears?|claims?|allegations?|a row|the row)|"
     r"for (?:failing|refusing|breaching|missing|taking|allegedly)|concerns?|fears?|worried|blamed|citing)\b"

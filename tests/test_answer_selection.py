@@ -209,6 +209,8 @@ def test_a_verdict_is_answered_by_a_decision_not_by_the_story_of_the_trial() -> 
         ('Tottenham manager Jacques Santini has resigned for "personal reasons".', True),
         ("The director said the changes were made after the studio expressed concern.", True),
         ("Her departure will come into effect on 1 February.", False),  # when, not why
+        ("She had been due to take on the chief executive in the spring.", False),  # a schedule, not a cause
+        ("The meeting was called off due to snow.", True),
         ("The co-chief executive is to leave the company, it has announced.", False),
     ],
 )
