@@ -301,6 +301,9 @@ def select(
     for asks, says in _EVENTS:  # who took someone's place, or bought something, is told by a sentence that says so
         if asks.search(asked):
             typed = [c for c in typed if says.search(c.text)]
+    if _SUCCESSOR.search(asked):  # "Mr Morrow will succeed Shiro Tsuda" is Morrow's move, not his successor's
+        movers = [p for q in quals if not q.year for p in q.parts if len(p) >= 3]
+        typed = [c for c in typed if not any(_moves(c.text, m) for m in movers)]
     if kind == "date":  # "when" is best answered by the most precise date close enough to the question
         top = score(typed[0]) if typed else 0.0
         typed.sort(
@@ -457,6 +460,26 @@ def _counts(text: str, noun: str) -> bool:
     return any(
         f == want or (len(f) >= 4 and (f.startswith(want) or want.startswith(f)))
         for f in figures.counted(text).values()
+    )
+
+
+# "Who replaced X?", "Who took over from X?": the answer is whoever takes X's place (X is the one who leaves)
+_SUCCESSOR = re.compile(
+    r"^\W*(?:and\s+)?who\s+(?:will\s+|has\s+|had\s+|is to\s+)?(?:replace[sd]?|succeed(?:s|ed)?|t(?:ook|akes?) over from)\b",
+    re.I,
+)
+
+
+def _moves(text: str, name: str) -> bool:
+    """``name`` is the one taking a place in ``text`` ("Ranieri took over the Valencia job", "Mr Morrow will
+    succeed ..."), not the one whose place is taken ("... was replaced by ...")."""
+    return bool(
+        re.search(
+            r"\b" + re.escape(name) + r"\w*\b(?:\s+(?!(?:was|were|been|being|is|are|be)\b)[\w,'’]+){0,3}?\s+"
+            r"(?:will\s+|is to\s+|has\s+)?(?:succeed(?:s|ed)?|replace[sd]?|t(?:ake|akes|ook) over|step(?:s|ped)? in)\b",
+            text,
+            re.I,
+        )
     )
 
 

@@ -271,6 +271,19 @@ def test_who_won_is_answered_only_by_a_sentence_about_winning() -> None:
     assert "Berry" in select("Who won Celebrity Big Brother?", cands).chosen[0].text
 
 
+def test_who_replaced_x_is_not_answered_by_x_moving_to_another_post() -> None:
+    from qa.extractive import Candidate, select
+
+    moves = "Mr Morrow will succeed Shiro Tsuda as president of Vodafone KK, Japan's number three operator."
+    cands = [Candidate(0, moves, 0, len(moves), 0.8, 0.7, "a1")]
+    assert select("Who took over from William Morrow as chief executive of Vodafone UK?", cands).refused
+    # asked the other way round, his move is the answer
+    assert not select("And whom is William Morrow taking over from at Vodafone?", cands).refused
+    replaced = "Sir Nicholas Fairbairn was replaced as the member for Kensington by the flamboyant Alan Clark."
+    took = [Candidate(0, replaced, 0, len(replaced), 0.8, 0.7, "a1")]
+    assert not select("Who replaced Sir Nicholas Fairbairn as the member for Kensington?", took).refused
+
+
 def test_how_many_years_is_answered_by_a_count_of_years_not_by_any_figure() -> None:
     question = "How many years in prison was Bernie Ebbers sentenced to?"
     assert not new_facts("Ebbers was directly involved in the $11bn fraud at WorldCom.", question, "number")
