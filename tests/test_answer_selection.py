@@ -11,6 +11,7 @@ import json
 import shutil
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,6 +24,14 @@ from qa.support import Idf, looks_like_fragment
 
 ROOT = Path(__file__).resolve().parent.parent
 BBC = ROOT.parent / "shared" / "data" / "bbc"
+
+
+def _said(text: str, semantic: float = 0.8, lexical: float = 0.7, article: str = "a1", passage: int = 0) -> Any:
+    """A candidate sentence standing alone in its passage, scored as given."""
+    from qa.extractive import Candidate
+
+    return Candidate(passage, text, 0, len(text), semantic, lexical, article)
+
 
 SAVOY_LEDE = (
     "London's famous Savoy hotel has been sold to a group combining Saudi billionaire investor "
@@ -176,30 +185,30 @@ def test_a_measure_word_is_met_by_a_figure_of_its_measure(word: str, sentence: s
 
 
 def test_what_may_yet_happen_does_not_answer_what_did_happen() -> None:
-    from qa.extractive import Candidate, select
+    from qa.extractive import select
 
     faces = "Mutu faces a ban of between six months and two years when the FA decides on his punishment."
     banned = "Mutu, 25, sacked by Chelsea and banned for seven months, is now represented by Alessandro Moggi."
-    cands = [Candidate(0, faces, 0, len(faces), 0.8, 0.7, "a1"), Candidate(1, banned, 0, len(banned), 0.6, 0.5, "a2")]
+    cands = [_said(faces), _said(banned, 0.6, 0.5, article="a2", passage=1)]
     assert select("How long was Mutu eventually banned for?", cands).chosen[0].text == banned
     # asked as a prospect, the prospect answers
     assert select("How long a ban could Mutu face?", cands).chosen[0].text == faces
     # a figure outside the prospect's clause still answers: the fee, not the suspension it "may face"
     fee = "Chelsea wrote off the fee for Mutu, a £15.8m signing from Parma, who may face a two-year suspension."
-    only = [Candidate(0, fee, 0, len(fee), 0.8, 0.7, "a1")]
+    only = [_said(fee)]
     assert not select("How much had Chelsea paid Parma for Mutu?", only).refused
 
 
 def test_a_verdict_is_answered_by_a_decision_not_by_the_story_of_the_trial() -> None:
-    from qa.extractive import Candidate, select
+    from qa.extractive import select
 
     question = "What verdict did the jury reach in Richard Scrushy's fraud trial?"
     trial = "Mr Scrushy pleaded not guilty, and former HealthSouth employees will give evidence against him."
     prospect = "But if convicted, Mr Scrushy could face a prison term of up to 20 years."
-    cands = [Candidate(0, t, 0, len(t), 0.8, 0.7, "a1") for t in (trial, prospect)]
+    cands = [_said(t) for t in (trial, prospect)]
     assert select(question, cands).refused  # neither a decision nor a settled one
     cleared = "Richard Scrushy was cleared of all 36 charges by the jury in Birmingham, Alabama."
-    assert not select(question, [*cands, Candidate(1, cleared, 0, len(cleared), 0.7, 0.6, "a2")]).refused
+    assert not select(question, [*cands, _said(cleared, 0.7, 0.6, article="a2", passage=1)]).refused
 
 
 @pytest.mark.parametrize(
@@ -220,35 +229,33 @@ def test_why_is_answered_by_a_sentence_that_gives_a_reason(sentence: str, gives_
 
 
 def test_who_replaced_or_bought_is_answered_only_by_a_sentence_that_says_so() -> None:
-    from qa.extractive import Candidate, select
+    from qa.extractive import select
 
     left = "Judy Boynton left Shell on 31 December, after months as an adviser to chief executive Jeroen van der Veer."
-    cands = [Candidate(0, left, 0, len(left), 0.8, 0.7, "a1")]
+    cands = [_said(left)]
     assert select("Who succeeded Judy Boynton as Shell's finance chief?", cands).refused
     named = "Shell has appointed Peter Voser to succeed Judy Boynton as its finance chief."
-    cands.append(Candidate(1, named, 0, len(named), 0.7, 0.6, "a1"))
+    cands.append(_said(named, 0.7, 0.6, passage=1))
     assert "Voser" in select("Who succeeded Judy Boynton as Shell's finance chief?", cands).chosen[0].text
     kruger = "Danny Kruger, who works in the Tory research unit, had been due to take on Tony Blair in Sedgefield."
     who = "Who did the Conservatives choose to fight Sedgefield after Danny Kruger withdrew?"
-    assert select(who, [Candidate(0, kruger, 0, len(kruger), 0.8, 0.7, "a1")]).refused
+    assert select(who, [_said(kruger)]).refused
     sold = "The Jimi Hendrix Experience's first single, signed by the band, was sold for £2,000 to Kevin Ayers."
-    guitar = [Candidate(0, sold, 0, len(sold), 0.8, 0.7, "a1")]
+    guitar = [_said(sold)]
     assert not select("Who bought the signed Hendrix single?", guitar).refused  # "sold ... to" says who bought
     kept = "Hendrix's 1965 Fender Stratocaster was one of the lots at the London auction, with Eric Clapton watching."
-    assert select(
-        "Who bought Hendrix's 1965 Fender Stratocaster?", [Candidate(0, kept, 0, len(kept), 0.8, 0.7, "a1")]
-    ).refused
+    assert select("Who bought Hendrix's 1965 Fender Stratocaster?", [_said(kept)]).refused
 
 
 def test_how_many_customers_prefers_a_figure_of_customers_where_one_is_given() -> None:
-    from qa.extractive import Candidate, select
+    from qa.extractive import select
 
     question = "How many customers did the mobile firm lose in January?"
     months = (
         "At Vodafone, Mr Tsuda was appointed president only two months ago, and the business lost customers in January."
     )
     lost = "Vodafone suffered a net loss of more than 58,000 customers in January, its second monthly reverse."
-    cands = [Candidate(0, months, 0, len(months), 0.8, 0.7, "a1"), Candidate(0, lost, 0, len(lost), 0.6, 0.5, "a1")]
+    cands = [_said(months), _said(lost, 0.6, 0.5)]
     assert select(question, cands).chosen[0].text == lost
     assert select(question, cands[:1]).chosen[0].text == months  # no figure of customers: any figure may do
 
@@ -261,26 +268,26 @@ def test_a_score_is_a_result_like_four_one_not_a_season_or_a_time() -> None:
 
 
 def test_who_won_is_answered_only_by_a_sentence_about_winning() -> None:
-    from qa.extractive import Candidate, select
+    from qa.extractive import select
 
     evicted = "Racing pundit John McCririck has become the latest contestant evicted from Celebrity Big Brother."
-    cands = [Candidate(0, evicted, 0, len(evicted), 0.8, 0.7, "a1")]
+    cands = [_said(evicted)]
     assert select("Who won the 2005 series of Celebrity Big Brother?", cands).refused
     won = "Mark Berry, the former dancer with the Happy Mondays, has won Celebrity Big Brother after three weeks."
-    cands.append(Candidate(0, won, 0, len(won), 0.7, 0.6, "a1"))
+    cands.append(_said(won, 0.7, 0.6))
     assert "Berry" in select("Who won Celebrity Big Brother?", cands).chosen[0].text
 
 
 def test_who_replaced_x_is_not_answered_by_x_moving_to_another_post() -> None:
-    from qa.extractive import Candidate, select
+    from qa.extractive import select
 
     moves = "Mr Morrow will succeed Shiro Tsuda as president of Vodafone KK, Japan's number three operator."
-    cands = [Candidate(0, moves, 0, len(moves), 0.8, 0.7, "a1")]
+    cands = [_said(moves)]
     assert select("Who took over from William Morrow as chief executive of Vodafone UK?", cands).refused
     # asked the other way round, his move is the answer
     assert not select("And whom is William Morrow taking over from at Vodafone?", cands).refused
     replaced = "Sir Nicholas Fairbairn was replaced as the member for Kensington by the flamboyant Alan Clark."
-    took = [Candidate(0, replaced, 0, len(replaced), 0.8, 0.7, "a1")]
+    took = [_said(replaced)]
     assert not select("Who replaced Sir Nicholas Fairbairn as the member for Kensington?", took).refused
 
 
