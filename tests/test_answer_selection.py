@@ -272,7 +272,8 @@ def test_who_won_is_answered_only_by_a_sentence_about_winning() -> None:
 
     evicted = "Racing pundit John McCririck has become the latest contestant evicted from Celebrity Big Brother."
     cands = [_said(evicted)]
-    assert select("Who won the 2005 series of Celebrity Big Brother?", cands).refused
+    refusal = select("Who won the 2005 series of Celebrity Big Brother?", cands)
+    assert refusal.refused and refusal.reason == "no sentence gives the name asked for"  # said in words, not a label
     won = "Mark Berry, the former dancer with the Happy Mondays, has won Celebrity Big Brother after three weeks."
     cands.append(_said(won, 0.7, 0.6))
     assert "Berry" in select("Who won Celebrity Big Brother?", cands).chosen[0].text
