@@ -475,11 +475,17 @@ def _figures(chosen: list[Candidate]) -> set[str]:
     return set().union(*(numbers(c.text) for c in chosen))
 
 
+_HEADCOUNT = frozenset({"peopl", "person", "men", "women", "children", "individu", "citizen"})
+
+
 def _counts(text: str, noun: str) -> bool:
-    """Whether a figure of ``text`` counts ``noun`` ("58,000 customers" counts "customers")."""
+    """Whether a figure of ``text`` counts ``noun``: "58,000 customers" counts "customers", and a head
+    count counts what the sentence says they underwent ("100 people were executed" counts "executions")."""
     want = stem(noun.lower())
     return any(
-        f == want or (len(f) >= 4 and (f.startswith(want) or want.startswith(f)))
+        f == want
+        or (len(f) >= 4 and (f.startswith(want) or want.startswith(f)))
+        or (f in _HEADCOUNT and want[:5] in text.lower())
         for f in figures.counted(text).values()
     )
 

@@ -258,6 +258,10 @@ def test_how_many_customers_prefers_a_figure_of_customers_where_one_is_given() -
     cands = [_said(months), _said(lost, 0.6, 0.5)]
     assert select(question, cands).chosen[0].text == lost
     assert select(question, cands[:1]).chosen[0].text == months  # no figure of customers: any figure may do
+    from qa.extractive import _counts
+
+    assert _counts("At least 100 people were executed in Iran during August.", "executions")  # a head count
+    assert not _counts("Mr Tsuda was appointed two months ago.", "customers")
 
 
 def test_a_score_is_a_result_like_four_one_not_a_season_or_a_time() -> None:
