@@ -73,7 +73,8 @@ _DURATION = re.compile(
     r"forty|fifty|several|few|many)[\s-]+(?:and a half[\s-]+)?(?:" + _UNITS + r")\b",
     re.I,
 )
-_COUNTED_UNIT = re.compile(r"\bhow many (year|month|week|day|hour|minute|second|season|decade)s?\b", re.I)
+_COUNTED = re.compile(r"\bhow many\s+(?:of\s+(?:the|its|his|her|their|these)\s+)?([a-z]+s)\b", re.I)
+_TIME_UNITS = frozenset("year month week day hour minute second season decade".split())
 _MEASURE = re.compile(
     r"\b\d[\d.,:]*\s?(?:m|km|cm|kg|g|mph|km/h|metres?|meters?|miles?|feet|ft|seconds?|secs?|minutes?|mins?|hours?|%|per ?cent)\b",
     re.I,
@@ -132,6 +133,12 @@ _CAUSE = re.compile(
 )
 
 
+def counted_plural(question: str) -> str | None:
+    """The plural noun a "how many" question counts ("How many of its embassies ..." -> "embassies"), if any."""
+    m = _COUNTED.search(question)
+    return m.group(1).lower() if m and m.group(1).lower() not in STOPWORDS else None
+
+
 def new_facts(sentence: str, question: str, kind: str | None) -> set[str]:
     """Tokens of the answer type in ``sentence`` that the question does not already give."""
     q = question.lower()
@@ -139,10 +146,9 @@ def new_facts(sentence: str, question: str, kind: str | None) -> set[str]:
         found: set[str] = set()
         if kind == "money":
             found |= {m.group() for m in _MONEY.finditer(sentence)}
-        elif unit := _COUNTED_UNIT.search(q):  # "how many years ...?" is answered by "85 years", not by "$11bn"
-            found |= {
-                d.group() for d in _DURATION.finditer(sentence) if d.group().lower().rstrip("s").endswith(unit.group(1))
-            }
+        elif (unit := (counted_plural(q) or "").removesuffix("s")) in _TIME_UNITS:
+            # "how many years ...?" is answered by "85 years", not by "$11bn"
+            found |= {d.group() for d in _DURATION.finditer(sentence) if d.group().lower().rstrip("s").endswith(unit)}
         else:
             found |= numbers(sentence) | {w for w in words(DATE.sub(" ", sentence)) if w in NUMBER_WORDS}
             if kind == "measure":

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa import calibration, figures, sentence_rank
-from qa.answer_type import LABELS, NUMERIC, answer_type, new_facts
+from qa.answer_type import LABELS, NUMERIC, answer_type, counted_plural, new_facts
 from qa.calibration import Calibration
 from qa.chunking import sentences
 from qa.focus import Qualifier, fact_terms, focus_coverage, kin_words, met, named_in, question_focus
@@ -87,7 +87,6 @@ _EVENTS = (
         re.compile(r"\b(?:" + _PURCHASE + r")\b", re.I),
     ),
 )
-_COUNTED = re.compile(r"\bhow many\s+(?:of\s+(?:the|its|his|her|their|these)\s+)?([a-z]+s)\b", re.I)
 # what a refusal says the retrieved sentences lack, by answer type
 _KIND_WORDS = {
     "number": "the figure asked for",
@@ -312,19 +311,7 @@ def select(
         keep = min(cal.extra_ratio, cal.two_sided_ratio) * (cal.precise_date_ratio if kind == "date" else 1.0)
         ranked = _with_verbs([c for c in ranked if score(c) >= floor][:MAX_TAGGED], kind, known, keep, score)
         best = ranked[0]
-    typed = [c for c in ranked if _answers_type(c.text, kind, known)]
-    if kind and _SETTLED.search(asked) and not _PROSPECT.search(asked):  # the fact asked has happened
-        typed = [c for c in typed if not _only_prospects(c.text, kind, known)]
-    if kind == "number" and (unit := _COUNTED.search(asked)) and unit.group(1).lower() not in STOPWORDS:
-        # "how many customers": a figure of customers, where one is given
-        counting = [c for c in typed if _counts(c.text, unit.group(1))]
-        typed = counting or typed
-    for asks, says in _EVENTS:  # who took someone's place, or bought something, is told by a sentence that says so
-        if asks.search(asked):
-            typed = [c for c in typed if says.search(c.text)]
-    if _SUCCESSOR.search(asked):  # "Mr Morrow will succeed Shiro Tsuda" is Morrow's move, not his successor's
-        movers = [p for q in quals if not q.year for p in q.parts if len(p) >= 3]
-        typed = [c for c in typed if not any(_moves(c.text, m) for m in movers)]
+    typed = _typed(ranked, kind, asked, known, quals)
     if kind == "date":  # "when" is best answered by the most precise date close enough to the question
         top = score(typed[0]) if typed else 0.0
         typed.sort(
@@ -473,6 +460,26 @@ def _conflicting(
 
 def _figures(chosen: list[Candidate]) -> set[str]:
     return set().union(*(numbers(c.text) for c in chosen))
+
+
+def _typed(
+    ranked: list[Candidate], kind: str | None, asked: str, known: str, quals: list[Qualifier]
+) -> list[Candidate]:
+    """The sentences of ``ranked`` (best first) that give the fact asked: one of its type that ``known``
+    does not already give, not only a prospect when the fact has happened, a count of the thing counted
+    where one is given, and for an event question (who succeeded, won, bought) a sentence that tells it."""
+    typed = [c for c in ranked if _answers_type(c.text, kind, known)]
+    if kind and _SETTLED.search(asked) and not _PROSPECT.search(asked):  # the fact asked has happened
+        typed = [c for c in typed if not _only_prospects(c.text, kind, known)]
+    if kind == "number" and (noun := counted_plural(asked)):  # "how many customers": a figure of customers
+        typed = [c for c in typed if _counts(c.text, noun)] or typed
+    for asks, says in _EVENTS:
+        if asks.search(asked):
+            typed = [c for c in typed if says.search(c.text)]
+    if _SUCCESSOR.search(asked):  # "Mr Morrow will succeed Shiro Tsuda" is Morrow's move, not his successor's
+        movers = [p for q in quals if not q.year for p in q.parts if len(p) >= 3]
+        typed = [c for c in typed if not any(_moves(c.text, m) for m in movers)]
+    return typed
 
 
 _HEADCOUNT = frozenset({"peopl", "person", "men", "women", "children", "individu", "citizen"})
