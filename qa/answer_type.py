@@ -35,6 +35,28 @@ LABELS: dict[str, frozenset[str]] = {
     "thing": frozenset({"EVENT", "ORG", "GPE", "LOC", "FAC", "WORK_OF_ART", "PRODUCT", "PERSON", "NORP", "LAW"}),
 }
 
+# each kind in words, for a refusal that says what the retrieved sentences lack
+WANTED = {
+    "number": "the figure asked for",
+    "money": "the sum asked for",
+    "measure": "the measure asked for",
+    "date": "the date asked for",
+    "duration": "the length of time asked for",
+    "time": "the time asked for",
+    "person": "the name asked for",
+    "people": "the person asked for",
+    "org": "the organisation asked for",
+    "place": "the place asked for",
+    "venue": "the place asked for",
+    "work": "the title asked for",
+    "thing": "the thing asked for",
+    "name": "the name asked for",
+    "cause": "a cause",
+    "reason": "a reason",
+    "verdict": "a decision",
+    "score": "a score",
+}
+
 _PEOPLE = (
     "person|people|official|leader|minister|commander|individual|player|players|actor|actress|designer|director|"
     "manager|coach|singer|star|chief|boss|president|executive|footballer|athlete|politician|mp|candidate|judge|"

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa import calibration, figures, sentence_rank
-from qa.answer_type import LABELS, NUMERIC, answer_type, counted_plural, new_facts
+from qa.answer_type import LABELS, NUMERIC, WANTED, answer_type, counted_plural, new_facts
 from qa.calibration import Calibration
 from qa.chunking import sentences
 from qa.focus import Qualifier, fact_terms, focus_coverage, kin_words, met, named_in, question_focus
@@ -87,27 +87,6 @@ _EVENTS = (
         re.compile(r"\b(?:" + _PURCHASE + r")\b", re.I),
     ),
 )
-# what a refusal says the retrieved sentences lack, by answer type
-_KIND_WORDS = {
-    "number": "the figure asked for",
-    "money": "the sum asked for",
-    "measure": "the measure asked for",
-    "date": "the date asked for",
-    "duration": "the length of time asked for",
-    "time": "the time asked for",
-    "person": "the name asked for",
-    "people": "the person asked for",
-    "org": "the organisation asked for",
-    "place": "the place asked for",
-    "venue": "the place asked for",
-    "work": "the title asked for",
-    "thing": "the thing asked for",
-    "name": "the name asked for",
-    "cause": "a cause",
-    "reason": "a reason",
-    "verdict": "a decision",
-    "score": "a score",
-}
 _PROSPECT_REACH = 40  # characters from "could face" to the figure it governs
 _SETTLED = re.compile(r"\b(?:was|were|did|had)\b", re.I)
 _CONTINUES = re.compile(r"(However|But|Nevertheless|Yet|He|She|They|It|This|These|The organisation|The group)\b")
@@ -318,7 +297,7 @@ def select(
             key=lambda c: (-(score(c) >= cal.precise_date_ratio * top and bool(_DAY_DATE.search(c.text))), -score(c))
         )
     if not typed:
-        return Selection([], True, f"no sentence gives {_KIND_WORDS.get(kind or '', 'an answer')}")
+        return Selection([], True, f"no sentence gives {WANTED.get(kind or '', 'an answer')}")
     closest = best
 
     def why_not(c: Candidate) -> str:
@@ -329,7 +308,7 @@ def select(
         if score(c) < cal.typed_ratio * score(closest) or (
             kind and c.lexical < cal.min_typed_lexical and not paraphrase
         ):
-            return f"the closest sentences give no {_KIND_WORDS.get(kind or '', 'answer')}"
+            return f"the closest sentences give no {WANTED.get(kind or '', 'answer')}"
         if _UNDISCLOSED.search(c.text) and (kind or re.match(r"\W*(which|what)\b", question, re.I)):
             return "the bulletins say this was not disclosed"
         if score(c) < cal.min_score:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from qa.focus import Qualifier, named_in
-from qa.support import MONTHS, content_terms
+from qa.support import MONTHS, NUMBER_WORDS, content_terms, stem
 
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 _PRONOUN_LED = re.compile(
@@ -73,8 +73,6 @@ _NOT_COUNTED = frozenset("more than of the a an per cent percent bn m k new".spl
 def counted(text: str) -> dict[str, str]:
     """Each figure of ``text`` (digits only, or a number word) -> what it counts, as a stem:
     "200,000 players signed up" -> {"200000": "player"}; a figure followed by no noun is left out."""
-    from qa.support import NUMBER_WORDS, stem
-
     out: dict[str, str] = {}
     for m in _FIGURE.finditer(text):
         figure = m.group().lower()

@@ -82,6 +82,12 @@ def test_question_words_map_to_the_answer_type_they_ask_for(question: str, kind:
     assert answer_type(question) == kind
 
 
+def test_every_answer_type_has_words_a_refusal_can_say() -> None:
+    from qa.answer_type import _TYPE_PATTERNS, WANTED
+
+    assert {kind for kind, _ in _TYPE_PATTERNS} <= set(WANTED)
+
+
 def test_which_firm_is_answered_by_the_sentence_naming_a_new_organisation_not_the_lede() -> None:
     question = "Which firm will manage the Savoy?"
     assert any("Fairmont" in f for f in new_facts(SAVOY_MANAGER, question, "org"))
