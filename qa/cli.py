@@ -151,7 +151,7 @@ def _project_tool(module: str, args: list[str]) -> int:
 
 
 COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "stats": cmd_stats}
-PASS_THROUGH = {"eval": "harness", "bench": "bench", "calibrate": "calibrate"}
+PASS_THROUGH = {"eval": "harness", "bench": "bench", "calibrate": "calibrate", "probe-judges": "judge_probe"}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
