@@ -209,8 +209,13 @@ def search(prepared: list[Prepared], start: Any, *, say: Any) -> Any:
     return best
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="qa calibrate", description=__doc__.split("\n\n")[0])
+def say(line: str) -> None:
+    """Progress, on standard error."""
+    print(line, file=sys.stderr, flush=True)
+
+
+def add_set_options(p: argparse.ArgumentParser) -> None:
+    """The options that say which gold sets' dev halves a command reads (``dev_sets``)."""
     p.add_argument(
         "--set",
         action="append",
@@ -222,6 +227,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     p.add_argument("--no-seed", action="store_true", help="use only the --set gold sets")
     p.add_argument("--k", type=int, default=5)
+
+
+def dev_sets(ns: argparse.Namespace, tmp: Path, say: Any) -> list[tuple[str, list[dict[str, Any]], Any]] | None:
+    """(gold file name, its dev items, a store to ask) for the seed set over a fresh index of ``--corpus``
+    in ``tmp`` (unless ``--no-seed``) and for each ``--set GOLD=STORE``; None (said why) for a bad ``--set``."""
+    from qa.settings import Settings
+    from qa.store import open_store
+
+    sets: list[tuple[str, list[dict[str, Any]], Any]] = []
+    if not ns.no_seed:
+        store = build_index(ns.corpus, tmp, 120, say=say, precision=Settings.from_env().embed_precision)
+        sets.append((ns.gold.name, dev_items(ns.gold), store))
+    for spec in ns.set:
+        gold, _, folder = spec.partition("=")
+        if not folder:
+            say(f"--set {spec}: expected GOLD=STORE")
+            return None
+        sets.append((Path(gold).name, dev_items(Path(gold)), open_store(folder)))
+    return sets
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="qa calibrate", description=__doc__.split("\n\n")[0])
+    add_set_options(p)
     p.add_argument("--dry-run", action="store_true", help="print the figures, leave qa/calibration.json as it is")
     p.add_argument(
         "--weights-only",
@@ -233,28 +262,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     from qa import calibration
-    from qa.settings import Settings
-    from qa.store import open_store
 
     ns = build_parser().parse_args(argv)
-
-    def say(line: str) -> None:
-        print(line, file=sys.stderr, flush=True)
 
     started = time.perf_counter()
     before_cal = calibration.current()
     prepared: list[Prepared] = []
     with tempfile.TemporaryDirectory(prefix="qa-calibrate-") as tmp:
-        sets: list[tuple[str, list[dict[str, Any]], Any]] = []
-        if not ns.no_seed:
-            store = build_index(ns.corpus, Path(tmp), 120, say=say, precision=Settings.from_env().embed_precision)
-            sets.append((ns.gold.name, dev_items(ns.gold), store))
-        for spec in ns.set:
-            gold, _, folder = spec.partition("=")
-            if not folder:
-                say(f"--set {spec}: expected GOLD=STORE")
-                return 2
-            sets.append((Path(gold).name, dev_items(Path(gold)), open_store(folder)))
+        sets = dev_sets(ns, Path(tmp), say)
+        if sets is None:
+            return 2
         mrr = fit_dense_weight([(items, store) for _, items, store in sets], before_cal.dense_weight, k=ns.k)
         weight = best_weight(mrr)
         say("retrieval MRR by dense weight: " + ", ".join(f"{w}: {v:.4f}" for w, v in sorted(mrr.items())))

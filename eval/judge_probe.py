@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import math
 import random
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -44,7 +43,6 @@ from typing import Any
 import numpy as np
 
 from eval import calibrate
-from eval.runs import build_index
 from eval.textmatch import fact_coverage, facts_present
 
 FOLDS = 5
@@ -313,42 +311,26 @@ def cross_encoder_judge(probes: Sequence[Probe], *, epochs: int = 2, say: Callab
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="qa probe-judges", description=__doc__.split("\n\n")[0])
-    p.add_argument("--set", action="append", default=[], metavar="GOLD=STORE", help="as for qa calibrate (repeatable)")
-    p.add_argument("--gold", type=Path, default=calibrate.DEFAULT_GOLD)
-    p.add_argument("--corpus", type=Path, default=calibrate.DEFAULT_CORPUS)
-    p.add_argument("--no-seed", action="store_true", help="use only the --set gold sets")
-    p.add_argument("--k", type=int, default=5)
+    calibrate.add_set_options(p)
     p.add_argument("--cross-encoder", action="store_true", help="also fine-tune and probe a cross-encoder (slow)")
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     from qa import calibration
-    from qa.settings import Settings
-    from qa.store import open_store
 
     ns = build_parser().parse_args(argv)
-
-    def say(line: str) -> None:
-        print(line, file=sys.stderr, flush=True)
+    say = calibrate.say
 
     started = time.perf_counter()
     cal = calibration.current()
     probes: list[Probe] = []
     embed = None
     with tempfile.TemporaryDirectory(prefix="qa-probe-") as tmp:
-        sets: list[tuple[str, Path, Any]] = []
-        if not ns.no_seed:
-            store = build_index(ns.corpus, Path(tmp), 120, say=say, precision=Settings.from_env().embed_precision)
-            sets.append((ns.gold.name, ns.gold, store))
-        for spec in ns.set:
-            gold, _, folder = spec.partition("=")
-            if not folder:
-                say(f"--set {spec}: expected GOLD=STORE")
-                return 2
-            sets.append((Path(gold).name, Path(gold), open_store(folder)))
-        for name, gold_path, store in sets:
-            items = calibrate.dev_items(gold_path)
+        sets = calibrate.dev_sets(ns, Path(tmp), say)
+        if sets is None:
+            return 2
+        for name, items, store in sets:
             prepared = calibrate.prepare(items, name, store, k=ns.k, dense_weight=cal.dense_weight)
             probes += probe(prepared, cal)
             embed = store.embed
