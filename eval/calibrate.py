@@ -134,10 +134,17 @@ def prepare(items: list[dict[str, Any]], gold: str, store: Any, *, k: int, dense
 
 def answer(p: Prepared, cal: Any) -> tuple[bool, str, list[str]]:
     """(refused, answer text, cited passage texts) as ``qa.ask`` would give them in extractive mode."""
-    from qa import citations as cite
-    from qa.answer import extractive_answer, first_answered
+    from qa.answer import first_answered
 
     _, passages, sel, _ = first_answered(p.readings, cal)
+    return answered(p, passages, sel)
+
+
+def answered(p: Prepared, passages: list[Any], sel: Any) -> tuple[bool, str, list[str]]:
+    """``answer``'s result for a selection already made."""
+    from qa import citations as cite
+    from qa.answer import extractive_answer
+
     if sel.refused:
         return True, "", []
     ans = extractive_answer(p.question, passages, sel)

@@ -150,9 +150,9 @@ def probe(prepared: Sequence[calibrate.Prepared], cal: Any) -> list[Probe]:
     for p in prepared:
         item = p.item
         rules_refuse = calibrate.answer(p, cal)[0]
-        refused, text, _ = calibrate.answer(p, off)
+        _, passages, sel, _ = first_answered(p.readings, off)
+        refused, text, _ = calibrate.answered(p, passages, sel)
         right = bool(item["answerable"]) and not refused and facts_present(text, item["facts"])
-        _, _, sel, _ = first_answered(p.readings, off)
         part = p.parts[0]
         kind = answer_type(part.asked)
         quals, focus = question_focus(part.asked, part.idf)
