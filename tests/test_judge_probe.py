@@ -70,3 +70,28 @@ def test_probe_command_measures_the_seed_dev_half_against_the_thresholds() -> No
     assert int(feats["unanswerable_refused_by_judge_at_same_cost"]) <= int(feats["unanswerable"])
     emb = dict(re.findall(r"(\w+) ([\d.]+)", done.stdout.split("embeddings:")[1].splitlines()[0]))
     assert 0.0 <= float(emb["top1_embedding_judge"]) <= 1.0 and 0.5 <= float(emb["top1_by_score"]) <= 1.0
+
+
+def test_cross_encoder_judge_scores_every_candidate_out_of_fold() -> None:
+    # ten questions, two candidates each; by score the answer is first in six of them
+    probes = [
+        jp.Probe(
+            group=f"q{i}",
+            answerable=i < 8,
+            rules_refuse=False,
+            right_if_answered=i < 8,
+            judged=None,
+            asked=f"Who runs firm number {i}?",
+            cands=[
+                (f"Firm {i} is run by Ann {i}.", 0.9 if i < 6 else 0.4, True, i < 8),
+                (f"Firm {i} makes chairs.", 0.5, True, False),
+            ],
+        )
+        for i in range(10)
+    ]
+    said: list[str] = []
+    result = jp.cross_encoder_judge(probes, epochs=1, say=said.append)
+    assert len(said) == jp.FOLDS
+    assert result["questions"] == 8 and result["top1_by_score"] == 0.75
+    assert 0.0 <= result["top1_cross_encoder"] <= 1.0
+    assert 0.0 <= result["auc_best_sentence_answerable_vs_unanswerable"] <= 1.0
