@@ -42,13 +42,12 @@ from typing import Any
 
 import numpy as np
 
-from eval import calibrate
+from eval import calibrate, rank_fit
 from eval.textmatch import fact_coverage, facts_present
 
 FOLDS = 5
 HEAD = 20  # candidate sentences per question, best score first
 POSITIVE = 0.5  # share of the gold facts a sentence must hold to count as an answer
-FEATURES = ("score", "rel", "semantic", "lexical", "passage", "lede", "focus", "qualifiers", "typed")
 
 
 @dataclass
@@ -77,22 +76,10 @@ def folds_by_group(groups: Sequence[str], folds: int = FOLDS, seed: int = 0) -> 
 
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, *, l2: float = 1.0, steps: int = 50) -> np.ndarray:
-    """Class-balanced, L2-regularised logistic regression (Newton's method) on standardised columns;
-    returns weights over ``[standardised x, 1]`` with the column means and scales folded in."""
+    """``eval.rank_fit.logistic`` on standardised columns; returns weights over ``[x, 1]`` with the column
+    means and scales folded in."""
     mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-9
-    z = np.hstack([(x - mean) / scale, np.ones((len(x), 1))])
-    pos, neg = max(y.sum(), 1.0), max(len(y) - y.sum(), 1.0)
-    weight = np.where(y > 0, len(y) / (2 * pos), len(y) / (2 * neg))
-    penalty = np.eye(z.shape[1]) * l2
-    penalty[-1, -1] = 0.0
-    w = np.zeros(z.shape[1])
-    for _ in range(steps):
-        p = 1.0 / (1.0 + np.exp(-(z @ w)))
-        hess = (z * (weight * p * (1 - p))[:, None]).T @ z + penalty
-        step = np.linalg.solve(hess, z.T @ (weight * (p - y)) + penalty @ w)
-        w -= step
-        if np.abs(step).max() < 1e-9:
-            break
+    w = rank_fit.logistic((x - mean) / scale, y, l2=l2, steps=steps)
     return np.concatenate([w[:-1] / scale, [w[-1] - float((w[:-1] / scale) @ mean)]])
 
 
@@ -100,17 +87,14 @@ def logit(w: np.ndarray, x: np.ndarray) -> np.ndarray:
     return np.asarray(x @ w[:-1] + w[-1])
 
 
-def out_of_fold(
-    x: np.ndarray, y: np.ndarray, groups: Sequence[str], train: np.ndarray, *, l2: float = 1.0
-) -> np.ndarray:
-    """Each row's value from a fit that did not see its group; rows with ``train`` False are never fitted on."""
+def out_of_fold(x: np.ndarray, y: np.ndarray, groups: Sequence[str], *, l2: float = 1.0) -> np.ndarray:
+    """Each row's value from a fit that did not see its group."""
     out = np.zeros(len(y))
     for part in folds_by_group(groups):
         held = np.zeros(len(y), dtype=bool)
         held[part] = True
-        fit_on = ~held & train
-        if fit_on.any() and held.any():
-            out[held] = logit(fit_logistic(x[fit_on], y[fit_on], l2=l2), x[held])
+        if part and (~held).any():
+            out[held] = logit(fit_logistic(x[~held], y[~held], l2=l2), x[held])
     return out
 
 
@@ -194,7 +178,7 @@ def feature_judge(probes: Sequence[Probe]) -> dict[str, float]:
     rows = [p for p in probes if p.judged is not None and (p.right_if_answered or not p.answerable)]
     x = np.array([p.judged for p in rows], dtype=float)
     y = np.array([float(p.answerable) for p in rows])
-    values = out_of_fold(x, y, [p.group for p in rows], np.ones(len(rows), dtype=bool))
+    values = out_of_fold(x, y, [p.group for p in rows])
     right, unanswerable = y > 0, y == 0
     rules = np.array([p.rules_refuse for p in rows])
     cost = int(rules[right].sum())
@@ -224,7 +208,7 @@ def embedding_judge(probes: Sequence[Probe], embed: Callable[[list[str]], Any]) 
     x = np.hstack([q * s, np.abs(q - s), np.array([[r[3]] for r in rows])])
     y = np.array([float(r[4]) for r in rows])
     groups = [probes[r[0]].group for r in rows]
-    values = out_of_fold(x, y, groups, np.ones(len(rows), dtype=bool), l2=10.0)
+    values = out_of_fold(x, y, groups, l2=10.0)
     by_score, n = top1(_per_question(rows, [r[3] for r in rows]))
     learned, _ = top1(_per_question(rows, list(values)))
     return {"questions": n, "top1_by_score": by_score, "top1_embedding_judge": learned}

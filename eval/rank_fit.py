@@ -59,6 +59,13 @@ def fit(questions: Sequence[Rows], *, l2: float = 1.0, steps: int = 100) -> list
     """Logistic-regression weights (no intercept: it does not change an order)."""
     x = np.array([f for rows in questions for f, _ in rows], dtype=float)
     y = np.array([label for rows in questions for _, label in rows], dtype=float)
+    w = logistic(x, y, l2=l2, steps=steps)
+    return [round(float(v), 4) for v in w[:-1]]
+
+
+def logistic(x: np.ndarray, y: np.ndarray, *, l2: float = 1.0, steps: int = 100) -> np.ndarray:
+    """Class-balanced, L2-regularised logistic regression by Newton's method: weights over ``[x, 1]``
+    (the intercept last, not shrunk)."""
     x = np.hstack([x, np.ones((len(x), 1))])
     positives = max(y.sum(), 1.0)
     negatives = max(len(y) - y.sum(), 1.0)
@@ -74,7 +81,7 @@ def fit(questions: Sequence[Rows], *, l2: float = 1.0, steps: int = 100) -> list
         w -= step
         if np.abs(step).max() < 1e-9:
             break
-    return [round(float(v), 4) for v in w[:-1]]
+    return w
 
 
 def top1(questions: Sequence[Rows], weights: Sequence[float] | None) -> float:

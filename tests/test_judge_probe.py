@@ -33,7 +33,7 @@ def test_out_of_fold_values_come_from_fits_that_did_not_see_the_row() -> None:
     y = np.array([1.0, 1.0, 0.0, 0.0, 1.0, 0.0] * 4)
     y[0], y[1] = 0.0, 0.0  # one group contradicts the rest
     groups = ["odd"] * 2 + [f"g{i}" for i in range(len(y) - 2)]
-    values = jp.out_of_fold(x, y, groups, np.ones(len(y), dtype=bool))
+    values = jp.out_of_fold(x, y, groups)
     assert values[0] > 0 and values[1] > 0  # scored by the rest, which say positive
 
 
