@@ -239,19 +239,33 @@ def add_set_options(p: argparse.ArgumentParser) -> None:
 def dev_sets(ns: argparse.Namespace, tmp: Path, say: Any) -> list[tuple[str, list[dict[str, Any]], Any]] | None:
     """(gold file name, its dev items, a store to ask) for the seed set over a fresh index of ``--corpus``
     in ``tmp`` (unless ``--no-seed``) and for each ``--set GOLD=STORE``; None (said why) for a bad ``--set``."""
+    from qa.errors import StoreError
     from qa.settings import Settings
     from qa.store import open_store
 
-    sets: list[tuple[str, list[dict[str, Any]], Any]] = []
-    if not ns.no_seed:
-        store = build_index(ns.corpus, tmp, 120, say=say, precision=Settings.from_env().embed_precision)
-        sets.append((ns.gold.name, dev_items(ns.gold), store))
+    specs = [] if ns.no_seed else [(ns.gold, None)]
     for spec in ns.set:
         gold, _, folder = spec.partition("=")
         if not folder:
             say(f"--set {spec}: expected GOLD=STORE")
             return None
-        sets.append((Path(gold).name, dev_items(Path(gold)), open_store(folder)))
+        specs.append((Path(gold), folder))
+    for gold, _ in specs:
+        if not gold.is_file():
+            say(f"no gold set at {gold}")
+            return None
+    sets: list[tuple[str, list[dict[str, Any]], Any]] = []
+    for gold, folder in specs:
+        try:  # an existing index only: a mistyped folder must not become a new, empty store
+            store = (
+                build_index(ns.corpus, tmp, 120, say=say, precision=Settings.from_env().embed_precision)
+                if folder is None
+                else open_store(folder, create=False)
+            )
+        except StoreError as exc:
+            say(f"--set {gold}={folder}: {exc}")
+            return None
+        sets.append((gold.name, dev_items(gold), store))
     return sets
 
 

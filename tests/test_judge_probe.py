@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pytest
 
 from eval import judge_probe as jp
 
@@ -95,3 +98,15 @@ def test_cross_encoder_judge_scores_every_candidate_out_of_fold() -> None:
     assert result["questions"] == 8 and result["top1_by_score"] == 0.75
     assert 0.0 <= result["top1_cross_encoder"] <= 1.0
     assert 0.0 <= result["auc_best_sentence_answerable_vs_unanswerable"] <= 1.0
+
+
+def test_a_mistyped_store_or_gold_set_is_one_line_and_creates_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "no-store"
+    gold = Path(__file__).resolve().parents[1] / "eval" / "gold" / "bbc.jsonl"
+    assert jp.main(["--no-seed", "--set", f"{gold}={missing}"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no index at" in err[0] and not missing.exists()
+    assert jp.main(["--no-seed", "--set", f"{tmp_path / 'nope.jsonl'}={missing}"]) == 2
+    assert capsys.readouterr().err.strip() == f"no gold set at {tmp_path / 'nope.jsonl'}"
