@@ -59,7 +59,6 @@ def test_probe_command_measures_the_seed_dev_half_against_the_thresholds() -> No
     import re
     import subprocess
     import sys
-    from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]
     done = subprocess.run(
