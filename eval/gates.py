@@ -2,7 +2,8 @@
 
 Each gold set has its own table: ``[tool.qa.eval]`` gates the seed set,
 ``[tool.qa.eval.bbc]`` the BBC set's test half, ``[tool.qa.eval.archive]`` the
-seed set over the archive; ``--fail-under`` applies to every set the run
+seed set over the archive, and ``llm_``-prefixed tables the same sets answered
+by the model (``--mode llm``); ``--fail-under`` applies to every set the run
 evaluates.
 
 ``gates`` reads the defaults and the command line's overrides (an override
@@ -33,6 +34,12 @@ def metric_names(k: int) -> list[str]:
     recall_at = [f"evidence_recall_at_{j}" for j in range(1, k + 1)]
     latency = [n for n in LATENCY_KEYS if n not in MAIN_METRICS]
     return [*MAIN_METRICS, *recall_at, *latency, *LLM_METRICS, *STARTER_METRICS]
+
+
+def table(gold_set: str, mode: str) -> str:
+    """The gate table of a gold set in a mode: the model's answers (``--mode llm``) have their own
+    (``[tool.qa.eval.llm_seed]``, ``llm_bbc``, ``llm_archive``); the extractive answer keeps the others."""
+    return f"llm_{gold_set}" if mode == "llm" else gold_set
 
 
 def gates(specs: list[str], k: int, pyproject: Path = PYPROJECT, *, gold_set: str = "seed") -> dict[str, float]:

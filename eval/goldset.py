@@ -65,3 +65,26 @@ def split_of(item: dict[str, Any]) -> str:
 def by_split(items: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     """``{"dev": [...], "test": [...]}``; an item without a split is a test item."""
     return {name: [it for it in items if split_of(it) == name] for name in SPLITS}
+
+
+# The CI's sample for the model's answers (``qa eval --sample``): per gold set, how many test items of each
+# stratum (answerable, unanswerable, follow-up turns), taken evenly spaced through the file, so it never changes.
+SAMPLE = {"seed": (10, 4, 2), "bbc": (20, 8, 4)}
+
+
+def stratified(
+    items: list[dict[str, Any]], answerable: int, unanswerable: int, follow_ups: int
+) -> list[dict[str, Any]]:
+    """A fixed sample of the test half: evenly spaced items of each stratum, in file order."""
+    test = by_split(items)["test"]
+    strata = (
+        ([it for it in test if it["answerable"] and not it.get("history")], answerable),
+        ([it for it in test if not it["answerable"] and not it.get("history")], unanswerable),
+        ([it for it in test if it.get("history")], follow_ups),
+    )
+    picked: set[str] = set()
+    for pool, n in strata:
+        if n > len(pool):
+            raise UsageError(f"--sample: the test half has {len(pool)} items of a stratum, {n} were asked for")
+        picked.update(pool[(i * len(pool)) // n]["id"] for i in range(n))
+    return [it for it in items if it["id"] in picked]

@@ -29,8 +29,8 @@ from typing import Any
 from eval import report
 from eval.archive import evaluate_archive
 from eval.bbc import evaluate_bbc
-from eval.gates import gates
-from eval.goldset import read_gold, select, wanted_ids
+from eval.gates import gates, table
+from eval.goldset import SAMPLE, read_gold, select, stratified, wanted_ids
 from eval.options import GOLD_SETS, UsageError, build_parser
 from eval.runs import shown
 from eval.seed import evaluate_seed
@@ -59,6 +59,8 @@ def plan(ns: argparse.Namespace, *, say: Callable[[str], None]) -> dict[str, lis
         files = ", ".join((ns.gold if n == "seed" else ns.bbc_gold).name for n in found)
         raise UsageError(f"--ids: not in {files}: {', '.join(unknown)}")
     chosen = {name: select(items, wanted, ns.limit) for name, items in found.items()}
+    if ns.sample:
+        chosen = {name: stratified(items, *SAMPLE[name]) for name, items in chosen.items()}
     for name, items in chosen.items():
         if not items and not wanted:
             raise UsageError(f"{ns.gold if name == 'seed' else ns.bbc_gold}: no items to evaluate")
@@ -88,15 +90,15 @@ def evaluate(ns: argparse.Namespace, *, say: Callable[[str], None]) -> dict[str,
     chosen = plan(ns, say=say)
     results: dict[str, dict[str, Any]] = {}
     if "seed" in chosen:
-        thresholds = gates(ns.fail_under, ns.k)
+        thresholds = gates(ns.fail_under, ns.k, gold_set=table("seed", ns.mode))
         results["seed"] = evaluate_seed(ns, chosen["seed"], thresholds, sizes=sizes, llm=llm, say=say)
     if "bbc" in chosen:
-        thresholds = gates(ns.fail_under, ns.k, gold_set="bbc")
+        thresholds = gates(ns.fail_under, ns.k, gold_set=table("bbc", ns.mode))
         archive = None
         if "seed" in chosen and not ns.no_archive:
 
             def archive(index: Path) -> dict[str, Any]:
-                limits = gates(ns.fail_under, ns.k, gold_set="archive")
+                limits = gates(ns.fail_under, ns.k, gold_set=table("archive", ns.mode))
                 return evaluate_archive(ns, chosen["seed"], index, limits, alone=results["seed"], llm=llm, say=say)
 
         results["bbc"] = evaluate_bbc(ns, chosen["bbc"], thresholds, llm=llm, say=say, with_index=archive)
@@ -112,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         ns = build_parser().parse_args(args)
         for name in (*GOLD_SETS, "archive"):  # every table is checked before any work
-            gates(ns.fail_under, ns.k, gold_set=name)
+            gates(ns.fail_under, ns.k, gold_set=table(name, ns.mode))
     except SystemExit as exc:  # --help
         return int(exc.code or 0)
     except UsageError as exc:

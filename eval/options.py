@@ -87,5 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--ids", action="extend", nargs="+", default=[], help="only these gold ids (space or comma separated)"
     )
     p.add_argument("--limit", type=int, help="only the first N items")
+    p.add_argument(
+        "--sample",
+        action="store_true",
+        help="only a fixed, stratified sample of each test half (answerable, unanswerable, follow-ups): the CI's model run",
+    )
     p.add_argument("--judge", action="store_true", help="also run the llama-index LLM judge (needs OPENAI_API_KEY)")
     return p

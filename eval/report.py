@@ -37,7 +37,7 @@ MAIN_METRICS = (
     "latency_p50_ms",
     "latency_p95_ms",
 )
-LLM_METRICS = ("prompt_tokens", "completion_tokens", "cost_usd")
+LLM_METRICS = ("model_answer_share", "evidence_read", "prompt_tokens", "completion_tokens", "cost_usd")
 
 
 def _fmt(value: Any, name: str = "") -> str:

@@ -89,6 +89,12 @@ def score_item(
         "sentences": len(pairs),
         "unsupported": sum(1 for s, cited in pairs if not cited or not supported(s, "\n".join(cited))),
         "llm_fallback": any(n.startswith("LLM failed") for n in answer.notices),
+        # the model's own answer (not the extractive fallback), and whether the evidence was in what it read
+        "model_answered": answer.mode == "llm" and not answer.refused,
+        "evidence_read": (m.evidence_rank([" ".join(read)], evidence) is not None)
+        if (read := answer.checks.get("read")) and answerable and evidence
+        else None,
+        "checks": {k: v for k, v in answer.checks.items() if k != "read"},
         "latency_ms": round(latency_ms, 1),
         "prompt_tokens": int(usage.get("prompt_tokens", 0)),
         "completion_tokens": int(usage.get("completion_tokens", 0)),
@@ -133,6 +139,12 @@ def aggregate(rows: list[dict[str, Any]], k: int) -> dict[str, Any]:
         "unsupported_rate": round(
             m.unsupported_rate(sum(r["unsupported"] for r in rows), sum(r["sentences"] for r in rows)), 4
         ),
+        "model_answer_share": mean(
+            [float(r["model_answered"]) for r in rows if not r["refused"]]
+            if any(r["mode"] == "llm" for r in rows)
+            else []
+        ),
+        "evidence_read": mean([float(r["evidence_read"]) for r in answerable if r.get("evidence_read") is not None]),
         "latency_p50_ms": round(m.percentile(latencies, 50), 1),
         "latency_p95_ms": round(m.percentile(latencies, 95), 1),
         "prompt_tokens": sum(r["prompt_tokens"] for r in rows),

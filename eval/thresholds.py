@@ -29,6 +29,8 @@ HIGHER_IS_BETTER = frozenset(
         "citation_recall",
         "refusal_precision",
         "refusal_recall",
+        "model_answer_share",
+        "evidence_read",
     }
 )
 

@@ -7,9 +7,9 @@ callers (``cli``, the Streamlit page, ``eval``).
 
 from __future__ import annotations
 
-from qa.answer import Answer, Citation
+from qa.answer import Answer, Citation, Preview
 from qa.api import ask, ask_stream, ingest
-from qa.errors import CorpusError, LLMError, QAError, StoreError, UsageError
+from qa.errors import CorpusError, LLMError, ModelError, QAError, StoreError, UsageError
 from qa.index import IngestReport
 
 __all__ = [
@@ -18,6 +18,8 @@ __all__ = [
     "CorpusError",
     "IngestReport",
     "LLMError",
+    "ModelError",
+    "Preview",
     "QAError",
     "StoreError",
     "UsageError",

@@ -22,12 +22,12 @@ from typing import Any, Literal
 import numpy as np
 
 from qa import citations as cite
-from qa import compound, prompts
+from qa import compound, prompts, reader
 from qa.catalog import RowFilter, unpack_vectors
 from qa.chunking import sentences as split_spans
 from qa.errors import LLMError, UsageError
 from qa.extractive import CONFLICT_LEAD, Candidate, Selection, candidates, select
-from qa.followup import standalone_questions
+from qa.followup import is_follow_up, rewrite, standalone_questions
 from qa.guard import looks_like_instruction, withhold_instructions
 from qa.llm import LLMClient, LLMConfig, count_message_tokens
 from qa.retrieve import DEFAULT_K, MAX_K, Filters, Passage, check_k, make_filters, retrieve
@@ -71,6 +71,7 @@ class Answer:
     standalone_question: str = ""
     passages: list[Passage] = field(default_factory=list)  # retrieved, best first (2k: the top k go to a prompt)
     seconds: float = 0.0
+    checks: dict[str, Any] = field(default_factory=dict)  # LLM mode: what the model read and said, and the checks
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -286,11 +287,7 @@ class _Prepared:
     started: float
     k: int
     filters: Filters
-
-    def prompt_sources(self) -> list[Passage]:
-        """The top k passages, plus any passage holding a sentence the selection chose."""
-        chosen = sorted({c.passage for c in self.selection.chosen if c.passage >= self.k})
-        return self.passages[: self.k] + [self.passages[i] for i in chosen]
+    parts: list[Part]  # the answering reading's parts: their scored sentences are what the model reads
 
 
 def _prepare(
@@ -302,20 +299,20 @@ def _prepare(
     until: Any,
     source: str | None,
     history: list[dict[str, str]] | None,
-    client: LLMClient | None,
 ) -> _Prepared:
     started = time.perf_counter()
     q, notices = clean_question(question)
     check_k(k)
     filters = make_filters(since, until, source)
-    readings = standalone_questions(q, history or [], client=client)
+    readings = standalone_questions(q, history or [])
+    scored: dict[str, list[Part]] = {}
     with store.catalog.reading():  # retrieval, sentence vectors and term rarity from one generation
-        tried = ((s, scored_parts(store, q, s, k=k, filters=filters)) for s in readings)
+        tried = ((s, scored.setdefault(s, scored_parts(store, q, s, k=k, filters=filters))) for s in readings)
         standalone, passages, selection, unanswered = first_answered(tried)
     if standalone != readings[0]:  # the likeliest reading found nothing: say which one answered
         notices.append(f"read as: {standalone}")
     notices += [f"not in the bulletins: {p}" for p in unanswered]
-    return _Prepared(q, standalone, passages, selection, notices, started, k, filters)
+    return _Prepared(q, standalone, passages, selection, notices, started, k, filters, scored[standalone])
 
 
 @dataclass
@@ -440,6 +437,13 @@ def _finish(ans: Answer, prep: _Prepared) -> Answer:
     return ans
 
 
+@dataclass(frozen=True)
+class Preview:
+    """The extractive answer, shown at once while the model reads (``ask_stream`` yields it first)."""
+
+    answer: Answer
+
+
 def stream_answer(
     store: Store,
     question: str,
@@ -451,52 +455,158 @@ def stream_answer(
     history: list[dict[str, str]] | None = None,
     mode: Mode = "auto",
     llm: LLMConfig | None = None,
-) -> Iterator[str | Answer]:
-    """Yield text deltas, then the final verified Answer (always last)."""
+) -> Iterator[str | Preview | Answer]:
+    """Yield the extractive ``Preview`` (when a model will read), text deltas, then the final Answer (always last)."""
     if mode not in ("auto", "llm", "extractive"):
         raise UsageError(f"mode must be auto, llm or extractive (got {mode!r})")
     if mode == "llm" and llm is None:
-        raise UsageError("LLM mode needs OPENAI_API_KEY (and OPENAI_BASE_URL for a local server)")
+        raise UsageError("LLM mode needs a model: the bundled one (QA_LOCAL_MODEL=on) or OPENAI_API_KEY")
     client = LLMClient(llm) if llm is not None and mode != "extractive" else None
-    prep = _prepare(store, question, k=k, since=since, until=until, source=source, history=history, client=client)
-    used_mode = "llm" if client else "extractive"
-    if prep.selection.refused:
-        ans = _refusal(prep.question, prep.selection.reason, used_mode)
-        if not prep.passages and (prep.filters.since or prep.filters.until):
-            ans.text = empty_range_text(store, prep.filters)
-            ans.notices = ["refused: no indexed article falls in the date range"]
-        yield ans.text
-        yield _finish(ans, prep)
+    # the preview never waits for a model: a follow-up is first read by the rules, then rewritten by the model
+    prep = _prepare(store, question, k=k, since=since, until=until, source=source, history=history)
+    quick = _extractive(store, prep)
+    if client is None:
+        for sentence in cite.split_sentences(quick.text):
+            yield sentence + " "
+        yield _finish(quick, prep)
         return
-    if client is not None:
-        sources = prep.prompt_sources()
-        messages, n_sources = build_messages(prep.standalone, sources, client.config)
-        if n_sources < len(sources):
-            prep.notices.append(f"prompt budget: used the top {n_sources} of {len(sources)} sources")
+    yield Preview(_finish(replace(quick, notices=list(quick.notices)), replace(prep, notices=list(prep.notices))))
+    if not prep.passages:  # nothing to read (an empty index, or a date range with no article)
+        yield _finish(replace(quick, mode="llm"), prep)
+        return
+    try:
+        _reread(store, prep, history, client)
+        lines = reader.context([(p.passages, p.cands) for p in prep.parts])
         raw: list[str] = []
-        try:
-            for delta in client.stream(messages):
+
+        def streamed() -> Iterator[str]:
+            for delta in client.stream(reader.messages(prep.standalone, lines)):
                 raw.append(delta)
                 yield delta
-            text = "".join(raw).strip()
-            usage = client.last_usage
-            if not text or prompts.NO_ANSWER_TOKEN in text:
-                ans = _refusal(prep.question, "the model found no answer in the sources", "llm")
-            else:
-                ans = verify(prep.question, text, sources[:n_sources], store.embed)
-            if (not ans.refused and not ans.citations) or len(ans.unsupported) == len(cite.split_sentences(ans.text)):
-                # nothing the model said is backed by a source: show what the sources say instead
-                prep.notices.append(
-                    f"the model's answer was discarded: none of its {max(len(ans.unsupported), 1)} sentences "
-                    "is supported by the sources; showing the extractive answer"
-                )
-                ans = extractive_answer(prep.question, prep.passages, prep.selection)
-            ans.usage = asdict(usage) if usage else {}
-            yield _finish(ans, prep)
-            return
-        except LLMError as exc:
-            prep.notices.append(f"LLM failed, showing the extractive answer instead: {exc}")
-    ans = extractive_answer(prep.question, prep.passages, prep.selection)
-    for sentence in cite.split_sentences(ans.text):
-        yield sentence + " "
+
+        yield from reader.label_free(streamed())
+    except LLMError as exc:
+        prep.notices.append(f"LLM failed, showing the extractive answer instead: {exc}")
+        yield _finish(quick, prep)
+        return
+    ans = read_answer(prep, lines, "".join(raw), store=store)
+    usage = client.last_usage
+    ans.usage = asdict(usage) if usage else {}
     yield _finish(ans, prep)
+
+
+def _extractive(store: Store, prep: _Prepared) -> Answer:
+    if not prep.selection.refused:
+        return extractive_answer(prep.question, prep.passages, prep.selection)
+    ans = _refusal(prep.question, prep.selection.reason, "extractive")
+    if not prep.passages and (prep.filters.since or prep.filters.until):
+        ans.text = empty_range_text(store, prep.filters)
+        ans.notices = ["refused: no indexed article falls in the date range"]
+    return ans
+
+
+def _reread(store: Store, prep: _Prepared, history: list[dict[str, str]] | None, client: LLMClient) -> None:
+    """Let the model rewrite a follow-up; retrieve again if its reading differs from the rules'."""
+    if not history or not is_follow_up(prep.question):
+        return
+    rewritten = rewrite(prep.question, history, client)
+    if not rewritten or rewritten == prep.standalone:
+        return
+    with store.catalog.reading():
+        prep.parts = scored_parts(store, prep.question, rewritten, k=prep.k, filters=prep.filters)
+    prep.standalone = rewritten
+    prep.passages = (
+        prep.parts[0].passages if len(prep.parts) == 1 else _combine([(p.passages, p.select()) for p in prep.parts])[0]
+    )
+
+
+def read_answer(prep: _Prepared, lines: list[reader.Line], raw: str, *, store: Store | None = None) -> Answer:
+    """The model's reply as an Answer: quotes are the sentences it named; the checks decide whether it stands."""
+    question = prep.question
+    checks: dict[str, Any] = {"raw": raw.strip(), "read": [line.text for line in lines]}
+    if reader.declined(raw):
+        ans = _refusal(question, "the model found no answer in the sentences it read", "llm")
+        ans.checks = checks | {"declined": True}
+        return ans
+    claims, bad = reader.claims(raw, lines)
+    notices = []
+    if bad:
+        notices.append("dropped citations to sentences that were not given: " + ", ".join(cite.label(n) for n in bad))
+    if any(c.moved for c in claims):
+        notices.append("a citation was moved to the sentence that states the fact")
+    keys: list[tuple[str, str]] = []
+    quotes: dict[tuple[str, str], reader.Line] = {}
+    parts, unsupported = [], []
+    for claim in claims:
+        labels = []
+        for line in claim.lines:
+            key = (line.passage.chunk_id, line.passage.text)
+            if key not in quotes:
+                keys.append(key)
+                quotes[key] = line
+            labels.append(cite.label(keys.index(key) + 1))
+        sentence = claim.text if claim.text.endswith((".", "!", "?", '"', "”")) else claim.text + "."
+        parts.append(f"{sentence[:-1]} {''.join(labels)}{sentence[-1]}" if labels else sentence)
+        if not claim.supported:
+            unsupported.append(claim.text)
+            parts[-1] += f" {UNSUPPORTED_MARK}"
+    cits = [_quote_citation(i + 1, quotes[key]) for i, key in enumerate(keys)]
+    checks |= _signals(prep, claims, store)
+    ans = Answer(question, " ".join(parts), cits, mode="llm", unsupported=unsupported, notices=notices)
+    ans.checks = checks
+    if not claims or not any(c.supported for c in claims):
+        ans = _refusal(question, "the model's answer is not stated in the sentences it read", "llm")
+        ans.checks = checks | {"unsupported": True}
+        return ans
+    vetoed = [name for name in reader.VETOES if checks.get(name)]
+    if vetoed:
+        reason = {
+            "qualifier_unmet": "the sentence it cites is about another subject",
+            "type_absent": "the sentence it cites gives no such fact",
+        }
+        ans = _refusal(question, reason.get(vetoed[0], vetoed[0]), "llm")
+        ans.checks = checks
+    return ans
+
+
+def _signals(prep: _Prepared, claims: list[reader.Claim], store: Store | None) -> dict[str, Any]:
+    """The cheap checks an answer can fail: the cited sentences' articles don't name the question's
+    qualifiers (a year, a name), or no cited sentence holds a fact of the kind asked."""
+    from qa.answer_type import LABELS, NUMERIC, answer_type, new_facts
+    from qa.focus import met, question_focus
+
+    cited = [line for c in claims if c.supported for line in c.lines]
+    if not cited:
+        return {}
+    idf = store.idf() if store is not None else None
+    quals, _ = question_focus(prep.question, idf, asked=prep.question)
+    context = " ".join(
+        [
+            cited[0].passage.title,
+            *(p.text for p in prep.passages if p.article_id in {line.passage.article_id for line in cited}),
+        ]
+    )
+    text = " ".join(line.text for line in cited)
+    unmet = [q.text for q in quals if not met(q, text, context)]
+    kind = answer_type(prep.question)
+    typed = kind in LABELS or kind in NUMERIC
+    absent = typed and not any(new_facts(line.text, prep.question, kind) for line in cited)
+    return {"qualifier_unmet": unmet, "type_absent": bool(absent), "kind": kind or ""}
+
+
+def _quote_citation(n: int, line: reader.Line) -> Citation:
+    p = line.passage
+    return Citation(
+        n,
+        p.article_id,
+        p.title,
+        p.source,
+        p.date,
+        p.url,
+        p.chunk_id,
+        p.text,
+        line.text,
+        line.start,
+        line.end,
+        round(p.score, 4),
+    )

@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from qa.answer import Answer, Mode, stream_answer
+from qa.answer import Answer, Mode, Preview, stream_answer
 from qa.index import IngestReport, Progress
 from qa.index import ingest as _ingest
 from qa.llm import LLMConfig
@@ -33,10 +33,33 @@ def settings() -> Settings:
     return Settings.from_env()
 
 
+LOCAL_TIMEOUT = 60.0  # seconds to the first byte: the local model reads a prompt at ~60 tokens/s on 2 cores
+
+
 def llm_config(s: Settings) -> LLMConfig | None:
-    if not s.openai_api_key:
-        return None
-    return LLMConfig(api_key=s.openai_api_key, base_url=s.openai_base_url, model=s.llm_model, timeout=s.llm_timeout)
+    """The endpoint that answers: ``OPENAI_API_KEY``'s, else the bundled local model, else none (extractive)."""
+    if s.openai_api_key:
+        return LLMConfig(api_key=s.openai_api_key, base_url=s.openai_base_url, model=s.llm_model, timeout=s.llm_timeout)
+    if s.local_model:
+        return local_config()
+    return None
+
+
+def local_config(**overrides: Any) -> LLMConfig:
+    """The bundled model behind ``qa.model_server`` (started on first use)."""
+    from qa.model_file import MODEL_NAME
+    from qa.model_server import DEFAULT_CTX
+
+    options: dict[str, Any] = {
+        "api_key": "local",
+        "model": MODEL_NAME,
+        "timeout": LOCAL_TIMEOUT,
+        "max_retries": 1,
+        "context_window": DEFAULT_CTX,
+        "max_answer_tokens": 80,
+        "local": True,
+    }
+    return LLMConfig(**(options | overrides))
 
 
 def get_store(store: Store | Path | str | None = None, *, chroma_url: str | None = None) -> Store:
@@ -87,8 +110,8 @@ def ask_stream(
     history: list[dict[str, str]] | None = None,
     mode: Mode = "auto",
     llm: LLMConfig | None = None,
-) -> Iterator[str | Answer]:
-    """Text deltas, then the final ``Answer``."""
+) -> Iterator[str | Preview | Answer]:
+    """When a model reads: the extractive ``Preview`` first; then text deltas, then the final ``Answer``."""
     config = llm if llm is not None else llm_config(settings())
     return stream_answer(
         _ready(store, chroma_url),

@@ -53,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     # eval and bench parse their own options (see `qa eval --help`)
     sub.add_parser("eval", help="run the gold set and gate on its metrics", add_help=False)
     sub.add_parser("bench", help="run the benchmarks", add_help=False)
+    sub.add_parser("bench-reader", help="the reader model's tokens/s, beside llama.cpp's own figure", add_help=False)
     return parser
 
 
@@ -151,7 +152,13 @@ def _project_tool(module: str, args: list[str]) -> int:
 
 
 COMMANDS = {"ingest": cmd_ingest, "ask": cmd_ask, "stats": cmd_stats}
-PASS_THROUGH = {"eval": "harness", "bench": "bench", "calibrate": "calibrate", "probe-judges": "judge_probe"}
+PASS_THROUGH = {
+    "eval": "harness",
+    "bench": "bench",
+    "bench-reader": "bench_reader",
+    "calibrate": "calibrate",
+    "probe-judges": "judge_probe",
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

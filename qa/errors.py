@@ -33,3 +33,7 @@ class LLMError(QAError):
     def __init__(self, message: str, *, partial: str = "") -> None:
         super().__init__(message)
         self.partial = partial
+
+
+class ModelError(LLMError):
+    """The bundled reader model cannot be assembled or served (a missing part, a server that won't start)."""

@@ -1,7 +1,8 @@
 """Rewrite a follow-up question into a standalone one, using the conversation.
 
-With an LLM configured, the model rewrites it. Otherwise (or if the model
-fails) the previous turns' subject is carried over: the named entities of the
+``rewrite`` asks a model (``qa.answer`` uses it when one reads).
+``standalone_questions`` carries the previous turns' subject over by rules,
+for the instant answer and when no model is there: the named entities of the
 last questions and answers (spaCy's, backed by capitalised runs and acronyms)
 are ranked by how often and how recently they were mentioned; a pronoun ("it",
 "he", "the company") is replaced by the best one of a fitting kind ("it" an
@@ -51,6 +52,7 @@ _NOT_SUBJECTS = frozenset({"DATE", "TIME", "MONEY", "PERCENT", "QUANTITY", "CARD
 _CAPITALISED = re.compile(r"\b[A-Z][\w&’'-]*[A-Za-z](?:\s+[A-Z][\w&’'-]*[A-Za-z])*")
 MAX_CONTEXT_ITEMS = 6
 HISTORY_TURNS = 4
+TURN_CHARS = 300  # of each turn the model reads when rewriting: the prompt is the latency
 READINGS = 3  # subjects tried for a follow-up's first pronoun
 
 
@@ -219,22 +221,16 @@ def _owns(question: str, end: int) -> bool:
     return nxt is not None and nxt.group(1) not in ("in", "at", "on", "to", "for", "with", "from", "by", "and", "or")
 
 
-def standalone_question(question: str, history: list[dict[str, str]], *, client: LLMClient | None = None) -> str:
-    return standalone_questions(question, history, client=client)[0]
+def standalone_question(question: str, history: list[dict[str, str]]) -> str:
+    return standalone_questions(question, history)[0]
 
 
-def standalone_questions(
-    question: str, history: list[dict[str, str]], *, client: LLMClient | None = None, readings: int = READINGS
-) -> list[str]:
+def standalone_questions(question: str, history: list[dict[str, str]], *, readings: int = READINGS) -> list[str]:
     """The standalone readings of ``question``, likeliest first: one, unless its first pronoun could
     stand for several of the conversation's names (then one reading per name, up to ``readings``;
     ``qa.answer`` answers with the first reading the bulletins answer)."""
     if not history or not is_follow_up(question):
         return [question]
-    if client is not None:
-        rewritten = _rewritten(question, history, client)
-        if rewritten:
-            return [rewritten]
     # the pronoun names the subject (other names would pull in other answers), else they help retrieval
     first = resolve(question, history)
     if first is None:
@@ -244,9 +240,12 @@ def standalone_questions(
     return list(dict.fromkeys([first, *others]))
 
 
-def _rewritten(question: str, history: list[dict[str, str]], client: LLMClient) -> str | None:
-    """The model's rewrite, or None if it failed or ran on."""
-    convo = "\n".join(f"{t.get('role', 'user')}: {t.get('content', '')}" for t in history[-HISTORY_TURNS:])
+def rewrite(question: str, history: list[dict[str, str]], client: LLMClient) -> str | None:
+    """The model's standalone rewrite of a follow-up, or None if it failed or ran on."""
+    convo = "\n".join(
+        f"{t.get('role', 'user')}: {' '.join(str(t.get('content', '')).split())[:TURN_CHARS]}"
+        for t in history[-HISTORY_TURNS:]
+    )
     try:
         rewritten, _ = client.complete(
             [

@@ -51,6 +51,12 @@ class LLMConfig:
     max_retries: int = 2
     context_window: int = 8192  # tokens; gpt-4o-mini's real window is larger, local servers smaller
     max_answer_tokens: int = 400
+    local: bool = False  # the bundled model, served on loopback by ``qa.model_server`` (started on first use)
+
+    @property
+    def label(self) -> str:
+        """Which model answers, for the page and the CLI."""
+        return f"local {self.model}" if self.local else f"{self.model} at {self.base_url or 'OpenAI'}"
 
 
 @dataclass
@@ -85,18 +91,32 @@ class LLMClient:
 
         self.config = config
         self._openai = openai
-        # Retries are ours (see module doc): the SDK's would honour Retry-After
-        # for up to two minutes and retry 409s.
-        self._client = openai.OpenAI(
-            api_key=config.api_key,
-            base_url=config.base_url,
-            timeout=config.timeout,
-            max_retries=0,
-        )
+        self._made: Any = None
         self.last_usage: Usage | None = None
 
     @property
+    def _client(self) -> Any:
+        """The SDK client, made on first use (for the bundled model, once its server answers)."""
+        if self._made is None:
+            base_url = self.config.base_url
+            if self.config.local:
+                from qa import model_server
+
+                base_url = model_server.shared().base_url  # raises ModelError (an LLMError) if it cannot start
+            # Retries are ours (see module doc): the SDK's would honour Retry-After
+            # for up to two minutes and retry 409s.
+            self._made = self._openai.OpenAI(
+                api_key=self.config.api_key,
+                base_url=base_url,
+                timeout=self.config.timeout,
+                max_retries=0,
+            )
+        return self._made
+
+    @property
     def where(self) -> str:
+        if self._made is None and self.config.local:
+            return "the local model server"
         return str(self._client.base_url).rstrip("/")
 
     def _request(self, messages: list[dict[str, str]], **extra: Any) -> Any:

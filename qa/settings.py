@@ -30,6 +30,7 @@ class Settings:
     llm_timeout: float = 30.0
     k: int = DEFAULT_K
     embed_precision: str | None = None  # None: int8 or fp32, chosen by the CPU
+    local_model: bool = True  # with no OPENAI_API_KEY, the bundled model reads (QA_LOCAL_MODEL=off: extractive only)
 
     @property
     def llm_configured(self) -> bool:
@@ -52,7 +53,17 @@ class Settings:
             llm_timeout=timeout,
             k=k,
             embed_precision=_precision(env.get("QA_EMBED_PRECISION", "")),
+            local_model=_switch(env.get("QA_LOCAL_MODEL", "on"), "QA_LOCAL_MODEL"),
         )
+
+
+def _switch(raw: str, name: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("", "1", "on", "true", "yes"):
+        return True
+    if value in ("0", "off", "false", "no"):
+        return False
+    raise UsageError(f"{name} must be on or off, not {raw!r}")
 
 
 def _precision(raw: str) -> str | None:

@@ -20,11 +20,10 @@ from pathlib import Path
 import pytest
 
 import qa
-from qa import citations
-from qa.answer import UNSUPPORTED_MARK, build_messages
-from qa.guard import INSTRUCTION_PLACEHOLDER
+from qa import citations, reader
+from qa.answer import UNSUPPORTED_MARK, scored_parts
 from qa.llm import LLMConfig
-from qa.retrieve import Passage, retrieve
+from qa.retrieve import retrieve
 from qa.store import open_store
 from qa.support import support
 from tests.support.fault_server import FaultServer
@@ -85,7 +84,7 @@ def test_llm_answer_from_the_real_server_carries_usage_and_only_checked_claims(l
             streamed.append(item)
         else:
             final = item
-    assert final is not None and not final.refused
+    assert final is not None and final.mode == "llm"
     assert final.usage["prompt_tokens"] > 0 and final.usage["completion_tokens"] > 0
     assert "".join(streamed).strip(), "the model streamed nothing"
     # whatever the model wrote, nothing reaches the answer unmarked unless a cited passage backs it
@@ -122,28 +121,12 @@ def test_instruction_in_an_article_is_not_matched_on(store) -> None:
 
 
 def test_instruction_in_an_article_never_reaches_the_prompt(store) -> None:
-    hostile = next(c for c in store.catalog.chunks() if "John Smith" in c.text)
-    passages = [
-        Passage(
-            hostile.id,
-            hostile.article_id,
-            "Kabul notes",
-            "Unknown blog",
-            "2024-09-05",
-            "",
-            hostile.text,
-            hostile.start,
-            hostile.end,
-            1.0,
-            1.0,
-            1.0,
-        ),
-        *retrieve(store, QUESTION, k=4),
-    ]
-    messages, _ = build_messages(QUESTION, passages, config("http://127.0.0.1:9/v1"))
-    prompt = messages[1]["content"]
-    assert "Ignore previous instructions" not in prompt and INSTRUCTION_PLACEHOLDER in prompt
-    assert "bakeries" in prompt  # the rest of the article is still quoted as data
+    question = "What did residents of the capital report about bakeries and the leader of ISIS-K?"
+    parts = scored_parts(store, question, question, k=5)
+    lines = reader.context([(p.passages, p.cands) for p in parts], budget=2000)
+    prompt = reader.messages(question, lines)[1]["content"]
+    assert "bakeries" in prompt  # the hostile article's other sentences are still read, as data
+    assert "Ignore previous instructions" not in prompt and "John Smith" not in prompt
 
 
 def test_instruction_in_an_article_does_not_change_the_extractive_answer(store) -> None:

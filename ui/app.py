@@ -8,8 +8,10 @@ as one line, never a traceback.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import sys
+import threading
 from datetime import date
 from pathlib import Path
 
@@ -18,7 +20,8 @@ import streamlit as st
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # `streamlit run` puts only ui/ on the path
 
 import qa  # noqa: E402
-from qa.api import get_store, settings  # noqa: E402
+from qa.answer import Preview  # noqa: E402
+from qa.api import get_store, llm_config, settings  # noqa: E402
 from qa.store import Store  # noqa: E402
 from ui import render  # noqa: E402
 from ui.upload import UPLOAD_SUFFIXES, add_upload  # noqa: E402
@@ -32,6 +35,24 @@ def load_store(path: str, chroma_url: str | None) -> Store:
     store = get_store(path, chroma_url=chroma_url)
     store.embedder()  # load the model once per process, not on the first question
     return store
+
+
+@st.cache_resource(show_spinner=False)
+def warm_model(local: bool) -> threading.Thread | None:
+    """Start the bundled model's server beside the page (once per process), so the first question doesn't wait."""
+    if not local:
+        return None
+    from qa import model_server
+
+    def start() -> None:
+        try:
+            model_server.shared()
+        except qa.QAError as exc:  # the first question shows the notice and the extractive answer
+            log.warning("local model: %s", exc)
+
+    thread = threading.Thread(target=start, name="model-server", daemon=True)
+    thread.start()
+    return thread
 
 
 def progress_bar(label: str):
@@ -65,7 +86,9 @@ def show(answer: qa.Answer) -> None:
 
 try:
     s = settings()
+    llm = llm_config(s)
     store = load_store(str(s.store), s.chroma_url)
+    warm_model(bool(llm and llm.local))
     if store.catalog.counts()["articles"] == 0:
         bar, update = progress_bar("Indexing the bundled bulletin…")
         qa.ingest(store=store, progress=update)
@@ -76,7 +99,7 @@ except Exception as exc:
 
 with st.sidebar:
     st.header("Bulletin QA")
-    st.markdown(f"**Mode:** {render.mode_label(s.llm_model if s.llm_configured else None)}")
+    st.markdown(f"**Answers:** {render.mode_label(llm.label if llm else None)}")
     k = st.slider("Passages per answer (top-k)", 1, 20, min(s.k, 20))
     since = st.date_input("From", value=None, min_value=date(1900, 1, 1), format="YYYY-MM-DD")
     until = st.date_input("Until", value=None, min_value=date(1900, 1, 1), format="YYYY-MM-DD")
@@ -119,17 +142,28 @@ if question := st.chat_input("Ask about the bulletins"):
         st.markdown(render.escape(question))
     with st.chat_message("assistant"):
         final: list[qa.Answer] = []
+        slot = st.empty()
 
-        def deltas():
-            for item in qa.ask_stream(question, store=store, k=k, since=since, until=until, history=history):
+        def deltas(items):
+            for item in items:
                 if isinstance(item, str):
                     yield item
                 else:
                     final.append(item)
 
-        slot = st.empty()
         try:
-            slot.write_stream(deltas())
+            items = iter(qa.ask_stream(question, store=store, k=k, since=since, until=until, history=history))
+            first = next(items)
+            target = slot
+            if isinstance(first, Preview):  # the extractive answer at once, then the model's streams in below it
+                with slot.container():
+                    st.caption(render.QUICK_LABEL)
+                    show(first.answer)
+                    st.caption(render.READING_LABEL)
+                    target = st.empty()
+            else:
+                items = itertools.chain([first], items)
+            target.write_stream(deltas(items))
             with slot.container():
                 show(final[-1])
             messages.append({"role": "assistant", "content": final[-1].text, "answer": final[-1]})

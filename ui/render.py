@@ -138,8 +138,13 @@ def one_line(exc: BaseException) -> str:
     return f"Unexpected error ({type(exc).__name__}{': ' + first if first else ''}); details are in the server log"
 
 
-def mode_label(llm_model: str | None) -> str:
-    return f"LLM · {llm_model}" if llm_model else "offline extractive"
+QUICK_LABEL = "Quick answer (extractive), shown while the model reads:"
+READING_LABEL = "reading..."
+
+
+def mode_label(model: str | None) -> str:
+    """Which model answers (``LLMConfig.label``), or the extractive answer alone."""
+    return f"LLM · {model}" if model else "offline extractive"
 
 
 def progress_text(status: IngestProgress) -> tuple[float, str]:

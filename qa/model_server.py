@@ -1,0 +1,216 @@
+"""Serve a GGUF model through llama-cpp-python's OpenAI-compatible server on loopback.
+
+Every answer, local or remote, goes through the one ``openai`` client code
+path (``qa.llm``); for the bundled model this module starts
+``python -m llama_cpp.server`` as a child process on a free 127.0.0.1 port,
+waits for ``/v1/models`` to answer, and stops it when the process exits.
+``shared()`` keeps one server per process, so the page's sessions share it
+and a second caller waits for the first start instead of starting another.
+
+Memory: llama-cpp-python keeps float32 logits for every position of the
+window when ``logits_all`` is on (its server's default): n_ctx x 151,936
+vocabulary x 4 bytes, 2.5 GB at 4,096 tokens for Qwen2.5. The reader reads
+text, not logprobs, so the server runs with ``logits_all`` off, and a
+2,048-token window (a prompt is kept near 500). The RAM cache keeps the
+fixed system prefixes of the reader and the follow-up rewrite evaluated, so
+neither is read again when the other ran in between.
+
+This module starts and stops the server; what is asked of it is
+``qa.reader``'s and ``qa.followup``'s.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import importlib.util
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Self
+
+from qa.errors import ModelError
+
+HOST = "127.0.0.1"
+DEFAULT_CTX = 2048
+DEFAULT_START_TIMEOUT = 180.0
+CACHE_BYTES = 256 << 20
+
+
+def available() -> bool:
+    """True if llama-cpp-python and its server extra are importable."""
+    try:
+        return (
+            importlib.util.find_spec("llama_cpp") is not None
+            and importlib.util.find_spec("llama_cpp.server") is not None
+        )
+    except ImportError:
+        return False
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        return int(sock.getsockname()[1])
+
+
+class ModelServer:
+    """One ``llama_cpp.server`` child process bound to 127.0.0.1."""
+
+    def __init__(
+        self,
+        model: Path,
+        *,
+        n_ctx: int = DEFAULT_CTX,
+        threads: int | None = None,
+        chat_format: str | None = None,
+        cache_bytes: int = CACHE_BYTES,
+    ) -> None:
+        self.model = Path(model)
+        self.n_ctx = n_ctx
+        self.threads = threads or os.cpu_count() or 1
+        self.chat_format = chat_format
+        self.cache_bytes = cache_bytes
+        self.port: int | None = None
+        self.process: subprocess.Popen[bytes] | None = None
+        self._logdir: tempfile.TemporaryDirectory[str] | None = None
+        self.log_path: Path | None = None
+
+    @property
+    def base_url(self) -> str:
+        if self.port is None:
+            raise ModelError("the model server is not started")
+        return f"http://{HOST}:{self.port}/v1"
+
+    def command(self) -> list[str]:
+        cmd = [
+            sys.executable, "-m", "llama_cpp.server",
+            "--model", str(self.model),
+            "--host", HOST,
+            "--port", str(self.port),
+            "--n_ctx", str(self.n_ctx),
+            "--n_threads", str(self.threads),
+            "--n_threads_batch", str(self.threads),
+            "--logits_all", "false",
+        ]  # fmt: skip
+        if self.cache_bytes:
+            cmd += ["--cache", "true", "--cache_type", "ram", "--cache_size", str(self.cache_bytes)]
+        if self.chat_format:
+            cmd += ["--chat_format", self.chat_format]
+        return cmd
+
+    def start(self, *, port: int | None = None, timeout: float = DEFAULT_START_TIMEOUT) -> Self:
+        if self.process is not None:
+            return self
+        if not available():
+            raise ModelError(
+                "llama-cpp-python[server] is not installed: run `make setup` (it builds the local model server)"
+            )
+        if not self.model.is_file():
+            raise ModelError(f"no model file at {self.model}: run `make setup`")
+        self.port = port if port is not None else free_port()
+        self._logdir = tempfile.TemporaryDirectory(prefix="qa-model-server-")
+        self.log_path = Path(self._logdir.name) / "server.log"
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                self.command(), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + timeout
+        while not self._ready():
+            code = self.process.poll()
+            if code is not None:
+                last = self.last_log_line()
+                self._cleanup()
+                raise ModelError(f"the local model server exited during start-up (code {code}): {last}")
+            if time.monotonic() > deadline:
+                last = self.last_log_line()
+                self.stop()
+                raise ModelError(f"the local model server did not start within {timeout:g}s: {last}")
+            time.sleep(0.2)
+        return self
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def _ready(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.base_url}/models", timeout=2) as response:
+                return bool(response.status == 200)
+        except (urllib.error.URLError, OSError):
+            return False
+
+    def log_tail(self, lines: int = 30) -> str:
+        if self.log_path is None or not self.log_path.exists():
+            return "(no log)"
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def last_log_line(self) -> str:
+        lines = [line for line in self.log_tail().splitlines() if line.strip()]
+        return lines[-1][:200] if lines else "(no output)"
+
+    def stop(self, timeout: float = 10) -> None:
+        """SIGTERM, then SIGKILL if it lingers."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._cleanup()
+
+    def kill(self) -> None:
+        """SIGKILL at once, as a crash would."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def _cleanup(self) -> None:
+        self.process = None
+        if self._logdir is not None:
+            with contextlib.suppress(OSError):
+                self._logdir.cleanup()
+            self._logdir = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+_shared: ModelServer | None = None
+_lock = threading.Lock()
+
+
+def shared(model: Path | None = None) -> ModelServer:
+    """The process's one server for the bundled model, started on first use (restarted if it died)."""
+    global _shared
+    with _lock:
+        if _shared is not None and not _shared.running():
+            _shared.stop()
+            _shared = None
+        if _shared is None:
+            if model is None:
+                from qa.model_file import gguf_path
+
+                model = gguf_path()
+            server = ModelServer(model).start()
+            atexit.register(server.stop)
+            _shared = server
+        return _shared
+
+
+def stop_shared() -> None:
+    global _shared
+    with _lock:
+        if _shared is not None:
+            _shared.stop()
+            _shared = None

@@ -1,0 +1,223 @@
+"""The model reads: numbered sentences in, a short answer naming its sentences out.
+
+``context`` chooses what the model reads: the retrieved sentences that score
+best against the question (the scores that find the evidence, ``qa.extractive
+.candidates``), each with the sentence after it, until a token budget is
+spent, grouped under their article's headline in article order and numbered
+once. ``messages`` builds the chat (a fixed system prefix, so the server keeps
+it evaluated). ``read`` turns the model's reply into an ``Answer``: the quote
+shown and cited for each answer sentence is the verbatim source sentence the
+model named, never its paraphrase; an answer sentence whose facts (names,
+figures, dates) are not in the sentences it names is cited to the sentence
+that does hold them, if one was read, else marked unsupported.
+
+Whether the answer stands (the model's own refusal, qualifiers, answer type)
+is decided in ``qa.answer``; this module does not call the model.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from qa import citations as cite
+from qa import prompts
+from qa.extractive import Candidate
+from qa.guard import withhold_instructions
+from qa.retrieve import Passage
+from qa.support import support
+from qa.tokens import count_tokens
+
+DEFAULT_BUDGET = 330  # tokens of numbered sentences and headlines; the system prefix is cached
+FOLLOWERS = 1  # sentences after each chosen one that come along (the answer often completes there)
+# checks that overturn an answer the model gave (chosen on the dev halves, see the README's figures):
+# "qualifier_unmet": the cited sentences' article does not name the question's year, person or thing;
+# "type_absent": no cited sentence holds a fact of the kind asked (a person, a figure, a date ...)
+VETOES: tuple[str, ...] = ("qualifier_unmet",)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One numbered sentence of the prompt."""
+
+    n: int
+    passage: Passage
+    start: int  # offsets into ``passage.text``
+    end: int
+    rank: int  # its place in the score order (0 = best)
+
+    @property
+    def text(self) -> str:
+        return self.passage.text[self.start : self.end]
+
+    @property
+    def article_start(self) -> int:
+        return self.passage.start + self.start
+
+
+def _by_article(cands: list[Candidate]) -> dict[str, list[Candidate]]:
+    out: dict[str, list[Candidate]] = {}
+    for c in sorted(cands, key=lambda c: c.article_start):
+        out.setdefault(c.article_id, []).append(c)
+    return out
+
+
+def context(pools: Iterable[tuple[list[Passage], list[Candidate]]], *, budget: int = DEFAULT_BUDGET) -> list[Line]:
+    """The sentences the model reads, numbered from 1.
+
+    ``pools`` holds one (passages, scored candidates) pair per question part;
+    the parts take turns, best sentence first. A sentence comes with the next
+    one of its article (``FOLLOWERS``) while the budget lasts.
+    """
+    ranked = [(ps, sorted(cs, key=lambda c: -c.score)) for ps, cs in pools]
+    following = [_by_article(cs) for _, cs in ranked]
+    chosen: dict[tuple[str, int], tuple[Passage, Candidate, int]] = {}
+    titles: set[str] = set()
+    spent = 0
+
+    def take(p: Passage, c: Candidate, rank: int) -> bool:
+        nonlocal spent
+        key = (c.article_id, c.article_start)
+        if key in chosen:
+            return True
+        cost = count_tokens(c.text) + 4 + (0 if c.article_id in titles else count_tokens(p.title) + 8)
+        if spent + cost > budget and chosen:
+            return False
+        spent += cost
+        titles.add(c.article_id)
+        chosen[key] = (p, c, rank)
+        return True
+
+    for rank in range(max((len(cs) for _, cs in ranked), default=0)):
+        taken = []  # each part's sentence of this rank first, then the sentences after them
+        for part, (passages, cs) in enumerate(ranked):
+            if rank < len(cs) and take(passages[cs[rank].passage], cs[rank], rank):
+                taken.append((part, passages, cs[rank]))
+        if not taken:
+            break
+        for part, passages, c in taken:
+            same = following[part][c.article_id]
+            at = next(i for i, d in enumerate(same) if d.article_start == c.article_start)
+            for d in same[at + 1 : at + 1 + FOLLOWERS]:
+                take(passages[d.passage], d, rank)
+    first_rank: dict[str, int] = {}
+    for _, c, rank in chosen.values():
+        first_rank[c.article_id] = min(rank, first_rank.get(c.article_id, rank))
+    order = sorted(chosen.values(), key=lambda t: (first_rank[t[1].article_id], t[1].article_id, t[1].article_start))
+    return [Line(i + 1, p, c.start, c.end, rank) for i, (p, c, rank) in enumerate(order)]
+
+
+def user_message(question: str, lines: list[Line]) -> str:
+    out: list[str] = []
+    article = None
+    for line in lines:
+        if line.passage.article_id != article:
+            article = line.passage.article_id
+            title = " ".join(line.passage.title.split()) or "Untitled"
+            out.append(prompts.READER_ARTICLE.format(title=title, date=line.passage.date or "undated"))
+        out.append(prompts.READER_LINE.format(label=cite.label(line.n), text=withhold_instructions(line.text)))
+    return prompts.READER_USER.format(lines="\n".join(out), question=question)
+
+
+def messages(question: str, lines: list[Line]) -> list[dict[str, str]]:
+    return [
+        {"role": "system", "content": prompts.READER_SYSTEM},
+        {"role": "user", "content": user_message(question, lines)},
+    ]
+
+
+def declined(raw: str) -> bool:
+    """The model said the sentences don't answer (or said nothing)."""
+    text = raw.strip()
+    return not text or prompts.NO_ANSWER_TOKEN in text or prompts.NO_ANSWER_TOKEN.replace("_", " ") in text.upper()
+
+
+_ANSWER_PREFIX = re.compile(r"^\s*(?:answer\s*:\s*)", re.I)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One sentence of the model's answer, with the lines it rests on."""
+
+    text: str  # without labels
+    lines: tuple[Line, ...]  # cited (possibly moved to the line that holds its facts)
+    supported: bool
+    moved: bool  # the model named other sentences than the ones that hold its facts
+
+
+_LEADING_LABELS = re.compile(r"^\s*((?:\[\d{1,3}(?:\s*,\s*\d{1,3})*\]\s*)+)(.*)$", re.S)
+
+
+def _sentences(text: str) -> list[str]:
+    """The answer's sentences, each with its labels after it, whichever side the model put them on.
+
+    A small model often copies the prompt's layout ("[3] The sentence. [6] Another.");
+    labels that open the reply are moved behind the sentence they open.
+    """
+    if not _LEADING_LABELS.match(text):
+        return cite.split_sentences(text)
+    out = []
+    for piece in re.split(r"\s*(?=\[\d{1,3}(?:\s*,\s*\d{1,3})*\]\s*[^\s\[])", text):
+        m = _LEADING_LABELS.match(piece)
+        if m:
+            out.append(f"{m.group(2).strip()} {m.group(1).strip()}".strip())
+        elif piece.strip():
+            out.append(piece.strip())
+    return out
+
+
+def claims(raw: str, lines: list[Line]) -> tuple[list[Claim], list[int]]:
+    """The answer's sentences and the lines each rests on; also the numbers the model named that were not given."""
+    text = " ".join(_ANSWER_PREFIX.sub("", line) for line in raw.strip().splitlines() if line.strip())
+    given = {line.n: line for line in lines}
+    bad: list[int] = []
+    out: list[Claim] = []
+    previous: tuple[Line, ...] = ()
+    for sentence in _sentences(text):
+        numbers = cite.parse(sentence)
+        bad += [n for n in numbers if n not in given and n not in bad]
+        named = tuple(given[n] for n in numbers if n in given) or previous
+        bare = cite.strip_labels(sentence)
+        if not bare and named:  # a bare "[3]": the sentence itself is the answer
+            bare = named[0].text.strip()
+        if not bare:
+            continue
+        ok = bool(named) and support(bare, [line.text for line in named], semantic=0.0).ok
+        moved = False
+        if not ok:
+            holder = _holder(bare, lines)
+            if holder is not None:
+                named, ok, moved = (holder,), True, bool(named)
+        out.append(Claim(bare, named, ok, moved))
+        previous = named
+    return out, bad
+
+
+def _holder(sentence: str, lines: list[Line]) -> Line | None:
+    """The read line that backs ``sentence`` best (facts present, most words shared), if any backs it."""
+    best: tuple[float, Line] | None = None
+    for line in lines:
+        s = support(sentence, [line.text], semantic=0.0)
+        if s.ok and (best is None or s.lexical > best[0]):
+            best = (s.lexical, line)
+    return best[1] if best else None
+
+
+def label_free(deltas: Iterable[str]) -> Iterator[str]:
+    """Stream text without ``[n]`` labels (the model's numbers are sentence numbers, not the answer's)."""
+    held = ""
+    for delta in deltas:
+        held += delta
+        cut = held.rfind("[")
+        if cut >= 0 and "]" not in held[cut:]:
+            cut = len(held[:cut].rstrip())  # the space before a label goes with it
+            ready, held = held[:cut], held[cut:]
+        else:
+            ready, held = held, ""
+        ready = re.sub(r"\s*\[\d[\d,\s]*\]", "", ready)
+        if ready:
+            yield ready
+    rest = re.sub(r"\s*\[\d[\d,\s]*\]", "", held)
+    if rest:
+        yield rest
