@@ -476,7 +476,7 @@ def stream_answer(
         return
     try:
         _reread(store, prep, history, client)
-        lines = reader.context([(p.passages, p.cands) for p in prep.parts])
+        lines = reader.context([(p.passages, p.cands) for p in prep.parts], order=_reading_order(prep, store))
         raw: list[str] = []
 
         def streamed() -> Iterator[str]:
@@ -493,6 +493,18 @@ def stream_answer(
     usage = client.last_usage
     ans.usage = asdict(usage) if usage else {}
     yield _finish(ans, prep)
+
+
+def _reading_order(prep: _Prepared, store: Store) -> Any:
+    """The order the reader's sentences are chosen in: the extractive answer's learned order."""
+    from qa import calibration, sentence_rank
+    from qa.focus import question_focus
+
+    cal = calibration.current()
+    _, focus = question_focus(prep.question, store.idf(), asked=prep.question)
+    return sentence_rank.reading_order(
+        lambda c: c.scored(cal.semantic_weight), focus=focus, idf=store.idf(), weights=cal.rank_weights
+    )
 
 
 def _extractive(store: Store, prep: _Prepared) -> Answer:

@@ -44,7 +44,7 @@ def test_sentences_are_read_in_article_order_under_their_headline(lines: list[re
     assert text.rstrip().endswith("Question: Who will lead the agency?\nAnswer:")
 
 
-def test_a_small_budget_keeps_the_best_sentence_and_the_one_after_it() -> None:
+def test_a_small_budget_keeps_the_best_sentences_that_fit() -> None:
     agency = passage("a1", AGENCY, "Agency names a chief")
     cands = scored(agency, 0, [0.2, 0.9, 0.5, 0.1])
     best_two = count_tokens(cands[1].text) + count_tokens(cands[2].text) + count_tokens(agency.title) + 16

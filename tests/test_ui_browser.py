@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from qa import model_server
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
 ARTIFACTS = ROOT / "artifacts"
@@ -57,10 +59,22 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from serve(tmp_path_factory, QA_LOCAL_MODEL="off")  # the extractive page: no model server
+
+
+@pytest.fixture(scope="module")
+def model_app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if not model_server.available():
+        pytest.fail("llama-cpp-python[server] is missing: run .ci/install-llm-server")
+    yield from serve(tmp_path_factory)  # no key set: the bundled model reads
+
+
+def serve(tmp_path_factory: pytest.TempPathFactory, **extra: str) -> Iterator[str]:
+    """``streamlit run ui/app.py`` on a free loopback port over a fresh store, no key set."""
     store = tmp_path_factory.mktemp("browser-store")
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "QA_CHROMA_URL")}
-    env["QA_STORE"] = str(store)
+    env |= {"QA_STORE": str(store), **extra}
     log = (tmp_path_factory.mktemp("streamlit-log") / "server.log").open("w+")
     cmd = [sys.executable, "-m", "streamlit", "run", "ui/app.py", "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1",
@@ -92,14 +106,20 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def page(app_url: str):  # noqa: ANN201
+def browser():  # noqa: ANN201
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        yield page
-        browser.close()
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):  # noqa: ANN001, ANN201
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    yield page
+    page.close()
 
 
 def ask(page, question: str, expect_label: str):  # noqa: ANN001, ANN201
@@ -168,3 +188,35 @@ def test_chat_cites_sources_and_answers_from_an_uploaded_bulletin(page, app_url:
     answer, _ = ask(page, "How much did the Kabul municipality approve for road repairs?", "[1] The __init__")
     label = answer.get_by_test_id("stExpander").first.locator("summary")
     expect(label).to_contain_text("[1] The __init__ of *Kabul* budget: 1. [draft] $5 :smile: — 2024-09-07")
+
+
+def test_the_bundled_model_answers_on_the_page_after_a_quick_answer(page, model_app_url: str) -> None:  # noqa: ANN001
+    from playwright.sync_api import expect
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.goto(model_app_url)
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar.get_by_text(re.compile(r"6 articles"))).to_be_visible(timeout=FIRST_RUN_MS)
+    expect(sidebar.get_by_text(re.compile(r"LLM · local qwen2\.5-coder-1\.5b-instruct"))).to_be_visible()
+
+    messages = page.get_by_test_id("stChatMessage")
+    before = messages.count()
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill("Who leads ISIS-K in Afghanistan?")
+    started = time.perf_counter()
+    box.press("Enter")
+    answer = messages.nth(before + 1)
+    expect(answer.get_by_text("Quick answer (extractive)", exact=False)).to_be_visible(timeout=ANSWER_MS)
+    quick = time.perf_counter() - started
+    expect(answer.get_by_text("reading...")).to_be_visible()
+    page.screenshot(path=str(ARTIFACTS / "ui-reading.png"), full_page=True)
+    # the model's answer replaces the quick one: cited, its caption naming the mode
+    expect(answer.get_by_text(re.compile(r"^llm, \d+\.\d s"))).to_be_visible(timeout=ANSWER_MS)
+    full = time.perf_counter() - started
+    expect(answer.get_by_text("Quick answer (extractive)", exact=False)).to_have_count(0)
+    expect(answer).to_contain_text("Sanaullah Ghafari")
+    expander = answer.get_by_test_id("stExpander").first
+    expander.locator("summary").click()
+    expect(expander.locator("mark")).to_contain_text("Sanaullah Ghafari")
+    page.screenshot(path=str(ARTIFACTS / "ui-model-answer.png"), full_page=True)
+    print(f"\nquick answer {quick:.2f} s, the model's answer {full:.2f} s after asking")
