@@ -1,21 +1,25 @@
-"""Answer a question with verified citations, in LLM or extractive mode.
+"""Answer a question with verified citations: the model reads, the checks decide what stands.
 
-Flow: validate the question → rewrite a follow-up into a standalone question
-→ retrieve → score the passages' sentences (this also decides refusal, in
-both modes, so a model is never asked to answer from passages that don't
-hold the fact) → LLM answer (falling back to extractive on any LLM failure,
-with a notice) or extractive answer → verify: every ``[n]`` must name a
-source that was given, every sentence must be supported by a cited passage.
+Flow: validate the question → rewrite a follow-up by rules → retrieve → score
+the passages' sentences → the extractive answer (the instant preview, and the
+whole answer in extractive mode or without a model). With a model: the model
+rewrites a follow-up (retrieving again if its reading differs) → reads the
+sentences most likely to hold the fact (``qa.reader``) → its reply becomes
+claims quoted from the sentences it named → the claim stands unless the model
+declined, no sentence it read states its facts, or a veto check fails
+(``reader.VETOES``). Any model failure (connection, status, timeout, a stream
+cut off, a server that won't start) gives the extractive answer with a notice.
 
 This module orchestrates; scoring lives in ``qa.support``/``qa.extractive``,
-retrieval in ``qa.retrieve``, the model client in ``qa.llm``.
+retrieval in ``qa.retrieve``, the prompt and the reply in ``qa.reader``, the
+model client in ``qa.llm`` and its local server in ``qa.model_server``.
 """
 
 from __future__ import annotations
 
 import time
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
@@ -28,12 +32,10 @@ from qa.chunking import sentences as split_spans
 from qa.errors import LLMError, UsageError
 from qa.extractive import CONFLICT_LEAD, Candidate, Selection, candidates, select
 from qa.followup import is_follow_up, rewrite, standalone_questions
-from qa.guard import looks_like_instruction, withhold_instructions
-from qa.llm import LLMClient, LLMConfig, count_message_tokens
+from qa.llm import LLMClient, LLMConfig
 from qa.retrieve import DEFAULT_K, MAX_K, Filters, Passage, check_k, make_filters, retrieve
 from qa.store import Store
-from qa.support import Idf, cosine, support
-from qa.tokens import count_tokens, truncate_to_tokens
+from qa.support import Idf
 
 Mode = Literal["auto", "llm", "extractive"]
 MAX_QUESTION_CHARS = 500
@@ -149,106 +151,6 @@ def extractive_answer(question: str, passages: list[Passage], selection: Selecti
         best_quote.setdefault(c.passage, c)
     cits = [_citation(i + 1, passages[p], best_quote[p]) for i, p in enumerate(order)]
     return Answer(question, " ".join(parts), cits, mode="extractive")
-
-
-def _sources_block(passages: list[Passage]) -> str:
-    return "\n".join(
-        prompts.SOURCE.format(
-            n=i + 1,
-            title=p.title.replace('"', "'"),
-            date=p.date or "unknown",
-            text=withhold_instructions(p.text).replace("</source>", "</ source>"),
-        )
-        for i, p in enumerate(passages)
-    )
-
-
-def build_messages(question: str, passages: list[Passage], config: LLMConfig) -> tuple[list[dict[str, str]], int]:
-    """Prompt within the model's window: drop the lowest-ranked sources until it fits."""
-    budget = config.context_window - config.max_answer_tokens
-    kept = list(passages)
-    while True:
-        messages = [
-            {"role": "system", "content": prompts.SYSTEM},
-            {"role": "user", "content": prompts.USER.format(sources=_sources_block(kept), question=question)},
-        ]
-        if count_message_tokens(messages) <= budget or len(kept) <= 1:
-            break
-        kept.pop()
-    if count_message_tokens(messages) > budget:  # one source still too long: cut it
-        room = max(budget - count_message_tokens(messages) + count_tokens(kept[0].text), 50)
-        kept[0] = Passage(**{**asdict(kept[0]), "text": truncate_to_tokens(kept[0].text, room)})
-        messages[1]["content"] = prompts.USER.format(sources=_sources_block(kept), question=question)
-    return messages, len(kept)
-
-
-def verify(
-    question: str,
-    raw: str,
-    passages: list[Passage],
-    embed: Any,
-    *,
-    sentence_vectors: Mapping[str, np.ndarray] | None = None,
-) -> Answer:
-    """Turn model output into an Answer whose citations and sentences are checked.
-
-    Passage sentences are compared by the vectors the index stored for them
-    (``sentence_vectors``, read from the store when ``embed`` is a store's
-    own); only the answer's sentences, and any passage sentence without a
-    stored vector, are embedded.
-    """
-    if sentence_vectors is None:
-        owner = getattr(embed, "__self__", None)
-        sentence_vectors = stored_vectors(owner, passages) if isinstance(owner, Store) else {}
-    notices: list[str] = []
-    given = set(range(1, len(passages) + 1))
-    cited = cite.parse(raw)
-    bad = [n for n in cited if n not in given]
-    if bad:
-        notices.append("dropped citations to sources that were not given: " + ", ".join(cite.label(n) for n in bad))
-    order = [n for n in cited if n in given]
-    mapping: dict[int, int | None] = {n: (order.index(n) + 1 if n in given else None) for n in cited}
-    text = cite.renumber(raw.strip(), mapping)
-    sentences = cite.split_sentences(text)
-    quotes: dict[int, tuple[float, Candidate]] = {}
-    out, unsupported = [], []
-    bare_sentences = [cite.strip_labels(s) for s in sentences]
-    vectors = embed(bare_sentences) if sentences else []
-    for sentence, bare, vec in zip(sentences, bare_sentences, vectors):
-        labels = [n for n in cite.parse(sentence) if n <= len(order)]
-        sources = [passages[order[n - 1] - 1] for n in labels]
-        semantic = 0.0
-        for n, p in zip(labels, sources):
-            # quote only what the model was shown: never an instruction-like sentence
-            all_spans = split_spans(p.text)
-            every = [j for j, sp in enumerate(all_spans) if not looks_like_instruction(sp.text)] or list(
-                range(len(all_spans))
-            )
-            picked = [j for j in every if len(all_spans[j].text) >= 12] or every
-            spans = [all_spans[j] for j in picked]
-            rows = sentence_vectors.get(p.chunk_id)
-            if rows is not None and len(rows) == len(all_spans):
-                sims = (rows[picked] @ np.asarray(vec, dtype=np.float32)).tolist()
-            else:
-                sims = [cosine(vec, v) for v in embed([sp.text for sp in spans])]
-            i = max(range(len(sims)), key=sims.__getitem__)
-            semantic = max(semantic, sims[i])
-            if n not in quotes or sims[i] > quotes[n][0]:
-                quotes[n] = (
-                    sims[i],
-                    Candidate(order[n - 1] - 1, spans[i].text, spans[i].start, spans[i].end, sims[i], 0.0),
-                )
-        if sources and support(bare, [withhold_instructions(p.text) for p in sources], semantic=semantic).ok:
-            out.append(sentence)
-        else:
-            unsupported.append(bare)
-            out.append(f"{sentence} {UNSUPPORTED_MARK}")
-    if unsupported:
-        notices.append(f"{len(unsupported)} of {len(sentences)} sentences are not supported by the cited sources")
-    cits = [
-        _citation(i + 1, passages[n - 1], quotes[i + 1][1] if i + 1 in quotes else None) for i, n in enumerate(order)
-    ]
-    return Answer(question, " ".join(out), cits, mode="llm", unsupported=unsupported, notices=notices)
 
 
 def stored_vectors(store: Store, passages: list[Passage]) -> dict[str, np.ndarray]:
@@ -489,7 +391,7 @@ def stream_answer(
         prep.notices.append(f"LLM failed, showing the extractive answer instead: {exc}")
         yield _finish(quick, prep)
         return
-    ans = read_answer(prep, lines, "".join(raw), store=store)
+    ans = read_answer(prep.question, lines, "".join(raw), passages=prep.passages, idf=store.idf())
     usage = client.last_usage
     ans.usage = asdict(usage) if usage else {}
     yield _finish(ans, prep)
@@ -532,9 +434,13 @@ def _reread(store: Store, prep: _Prepared, history: list[dict[str, str]] | None,
     )
 
 
-def read_answer(prep: _Prepared, lines: list[reader.Line], raw: str, *, store: Store | None = None) -> Answer:
-    """The model's reply as an Answer: quotes are the sentences it named; the checks decide whether it stands."""
-    question = prep.question
+def read_answer(
+    question: str, lines: list[reader.Line], raw: str, *, passages: list[Passage], idf: Idf | None = None
+) -> Answer:
+    """The model's reply as an Answer: quotes are the sentences it named; the checks decide whether it stands.
+
+    ``passages`` (the retrieved ones) lend the cited sentences' articles their text for the qualifier check.
+    """
     checks: dict[str, Any] = {"raw": raw.strip(), "read": [line.text for line in lines]}
     if reader.declined(raw):
         ans = _refusal(question, "the model found no answer in the sentences it read", "llm")
@@ -563,7 +469,7 @@ def read_answer(prep: _Prepared, lines: list[reader.Line], raw: str, *, store: S
             unsupported.append(claim.text)
             parts[-1] += f" {UNSUPPORTED_MARK}"
     cits = [_quote_citation(i + 1, quotes[key]) for i, key in enumerate(keys)]
-    checks |= _signals(prep, claims, store)
+    checks |= _signals(question, claims, passages, idf)
     ans = Answer(question, " ".join(parts), cits, mode="llm", unsupported=unsupported, notices=notices)
     ans.checks = checks
     if not claims or not any(c.supported for c in claims):
@@ -581,7 +487,7 @@ def read_answer(prep: _Prepared, lines: list[reader.Line], raw: str, *, store: S
     return ans
 
 
-def _signals(prep: _Prepared, claims: list[reader.Claim], store: Store | None) -> dict[str, Any]:
+def _signals(question: str, claims: list[reader.Claim], passages: list[Passage], idf: Idf | None) -> dict[str, Any]:
     """The cheap checks an answer can fail: the cited sentences' articles don't name the question's
     qualifiers (a year, a name), or no cited sentence holds a fact of the kind asked."""
     from qa.answer_type import LABELS, NUMERIC, answer_type, new_facts
@@ -590,19 +496,14 @@ def _signals(prep: _Prepared, claims: list[reader.Claim], store: Store | None) -
     cited = [line for c in claims if c.supported for line in c.lines]
     if not cited:
         return {}
-    idf = store.idf() if store is not None else None
-    quals, _ = question_focus(prep.question, idf, asked=prep.question)
-    context = " ".join(
-        [
-            cited[0].passage.title,
-            *(p.text for p in prep.passages if p.article_id in {line.passage.article_id for line in cited}),
-        ]
-    )
+    quals, _ = question_focus(question, idf, asked=question)
+    articles = {line.passage.article_id for line in cited}
+    context = " ".join([cited[0].passage.title, *(p.text for p in passages if p.article_id in articles)])
     text = " ".join(line.text for line in cited)
     unmet = [q.text for q in quals if not met(q, text, context)]
-    kind = answer_type(prep.question)
+    kind = answer_type(question)
     typed = kind in LABELS or kind in NUMERIC
-    absent = typed and not any(new_facts(line.text, prep.question, kind) for line in cited)
+    absent = typed and not any(new_facts(line.text, question, kind) for line in cited)
     return {"qualifier_unmet": unmet, "type_absent": bool(absent), "kind": kind or ""}
 
 

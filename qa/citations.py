@@ -32,20 +32,6 @@ def strip_labels(text: str) -> str:
     return re.sub(r"\s+([.,;:!?])", r"\1", _LABEL.sub("", text)).strip()
 
 
-def renumber(text: str, mapping: dict[int, int | None]) -> str:
-    """Rewrite labels by ``mapping``; a label mapped to None is dropped."""
-
-    def sub(match: re.Match[str]) -> str:
-        kept = []
-        for part in match.group(1).split(","):
-            new = mapping.get(int(part))
-            if new is not None and new not in kept:
-                kept.append(new)
-        return "".join(label(n) for n in kept)
-
-    return _LABEL.sub(sub, text)
-
-
 def split_sentences(text: str) -> list[str]:
     """Answer sentences, each keeping the labels that follow its full stop."""
     out, start = [], 0
