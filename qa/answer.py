@@ -391,7 +391,9 @@ def stream_answer(
         prep.notices.append(f"LLM failed, showing the extractive answer instead: {exc}")
         yield _finish(quick, prep)
         return
-    ans = read_answer(prep.question, lines, "".join(raw), passages=prep.passages, idf=store.idf())
+    ans = read_answer(
+        prep.question, lines, "".join(raw), passages=prep.passages, idf=store.idf(), standalone=prep.standalone
+    )
     usage = client.last_usage
     ans.usage = asdict(usage) if usage else {}
     yield _finish(ans, prep)
@@ -435,18 +437,26 @@ def _reread(store: Store, prep: _Prepared, history: list[dict[str, str]] | None,
 
 
 def read_answer(
-    question: str, lines: list[reader.Line], raw: str, *, passages: list[Passage], idf: Idf | None = None
+    question: str,
+    lines: list[reader.Line],
+    raw: str,
+    *,
+    passages: list[Passage],
+    idf: Idf | None = None,
+    standalone: str | None = None,
 ) -> Answer:
     """The model's reply as an Answer: quotes are the sentences it named; the checks decide whether it stands.
 
-    ``passages`` (the retrieved ones) lend the cited sentences' articles their text for the qualifier check.
+    ``passages`` (the retrieved ones) lend the cited sentences' articles their text for the qualifier check;
+    ``standalone`` is a follow-up as rewritten from the conversation (what the model was asked).
     """
+    asked = standalone or question
     checks: dict[str, Any] = {"raw": raw.strip(), "read": [line.text for line in lines]}
     if reader.declined(raw):
         ans = _refusal(question, "the model found no answer in the sentences it read", "llm")
         ans.checks = checks | {"declined": True}
         return ans
-    claims, bad = reader.claims(raw, lines)
+    claims, bad = reader.claims(raw, lines, question=f"{question} {asked}")
     notices = []
     if bad:
         notices.append("dropped citations to sentences that were not given: " + ", ".join(cite.label(n) for n in bad))
@@ -469,7 +479,7 @@ def read_answer(
             unsupported.append(claim.text)
             parts[-1] += f" {UNSUPPORTED_MARK}"
     cits = [_quote_citation(i + 1, quotes[key]) for i, key in enumerate(keys)]
-    checks |= _signals(question, claims, passages, idf)
+    checks |= _signals(asked, claims, passages, idf)
     ans = Answer(question, " ".join(parts), cits, mode="llm", unsupported=unsupported, notices=notices)
     ans.checks = checks
     if not claims or not any(c.supported for c in claims):

@@ -11,9 +11,11 @@ Memory: llama-cpp-python keeps float32 logits for every position of the
 window when ``logits_all`` is on (its server's default): n_ctx x 151,936
 vocabulary x 4 bytes, 2.5 GB at 4,096 tokens for Qwen2.5. The reader reads
 text, not logprobs, so the server runs with ``logits_all`` off, and a
-2,048-token window (a prompt is kept near 500). The RAM cache keeps the
-fixed system prefixes of the reader and the follow-up rewrite evaluated, so
-neither is read again when the other ran in between.
+2,048-token window (a prompt is kept near 500). The server reuses the
+longest prefix a prompt shares with the one before, so the reader's fixed
+system prompt is read once. Its optional RAM cache is left off: each state
+it keeps copies the 0.3 GB logits buffer, which its size limit does not
+count (seen here: 7.4 GB after a hundred questions with a 256 MB limit).
 
 This module starts and stops the server; what is asked of it is
 ``qa.reader``'s and ``qa.followup``'s.
@@ -41,7 +43,7 @@ from qa.errors import ModelError
 HOST = "127.0.0.1"
 DEFAULT_CTX = 2048
 DEFAULT_START_TIMEOUT = 180.0
-CACHE_BYTES = 256 << 20
+CACHE_BYTES = 0  # llama-cpp-python's RAM prompt cache: off (see above)
 
 
 def available() -> bool:

@@ -31,6 +31,10 @@ import pytest
 from qa.store import Store
 from tests.support.llm_server import free_port
 
+# The bundled model reads by default; a test that is about it turns it on (test_local_model.py, the
+# browser test). Everything else is about the retrieval and the extractive answer, which need no server.
+os.environ.setdefault("QA_LOCAL_MODEL", "off")
+
 ROOT = Path(__file__).resolve().parent.parent
 SEED_FOLDER = ROOT / "corpus"
 BBC = ROOT.parent / "shared" / "data" / "bbc"

@@ -66,7 +66,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def model_app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not model_server.available():
         pytest.fail("llama-cpp-python[server] is missing: run .ci/install-llm-server")
-    yield from serve(tmp_path_factory)  # no key set: the bundled model reads
+    yield from serve(tmp_path_factory, QA_LOCAL_MODEL="on")  # no key set: the bundled model reads
 
 
 def serve(tmp_path_factory: pytest.TempPathFactory, **extra: str) -> Iterator[str]:

