@@ -478,6 +478,8 @@ def read_answer(
         if not claim.supported:
             unsupported.append(claim.text)
             parts[-1] += f" {UNSUPPORTED_MARK}"
+    if unsupported:
+        notices.append(f"{len(unsupported)} of {len(claims)} sentences are not supported by the cited sources")
     cits = [_quote_citation(i + 1, quotes[key]) for i, key in enumerate(keys)]
     checks |= _signals(asked, claims, passages, idf)
     ans = Answer(question, " ".join(parts), cits, mode="llm", unsupported=unsupported, notices=notices)

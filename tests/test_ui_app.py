@@ -132,11 +132,13 @@ def test_llm_failure_shows_the_fallback_notice_and_the_extractive_answer(llm_app
 
 
 @pytest.mark.parametrize("llm_app", ["stream"], indirect=True)
-def test_llm_answer_with_nothing_supported_is_replaced_by_the_extractive_answer(llm_app: AppTest) -> None:
+def test_llm_answer_with_nothing_supported_is_a_refusal_that_replaces_the_quick_answer(llm_app: AppTest) -> None:
     answer = ask(llm_app, UZBEK_QUESTION)  # the server answers "part0 part1 part2", citing nothing
-    assert answer.mode == "extractive" and answer.citations and answer.unsupported == []
-    assert "part0" not in llm_app.chat_message[1].markdown[0].value
-    assert "answer was discarded" in llm_app.chat_message[1].caption[-1].value
+    assert answer.mode == "llm" and answer.refused and not answer.citations
+    shown_text = " ".join(m.value for m in llm_app.chat_message[1].markdown)
+    assert "part0" not in shown_text and render.QUICK_LABEL not in shown_text
+    assert [i.value for i in llm_app.chat_message[1].info] == ["The bulletins don't cover this."]
+    assert "not stated in the sentences it read" in llm_app.chat_message[1].caption[-1].value
 
 
 @pytest.mark.parametrize("llm_app", ["cited"], indirect=True)

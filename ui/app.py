@@ -142,7 +142,7 @@ if question := st.chat_input("Ask about the bulletins"):
         st.markdown(render.escape(question))
     with st.chat_message("assistant"):
         final: list[qa.Answer] = []
-        slot = st.empty()
+        quick, slot = st.empty(), st.empty()  # the quick answer while the model reads; the stream, then the answer
 
         def deltas(items):
             for item in items:
@@ -154,16 +154,15 @@ if question := st.chat_input("Ask about the bulletins"):
         try:
             items = iter(qa.ask_stream(question, store=store, k=k, since=since, until=until, history=history))
             first = next(items)
-            target = slot
             if isinstance(first, Preview):  # the extractive answer at once, then the model's streams in below it
-                with slot.container():
+                with quick.container():
                     st.caption(render.QUICK_LABEL)
                     show(first.answer)
                     st.caption(render.READING_LABEL)
-                    target = st.empty()
             else:
                 items = itertools.chain([first], items)
-            target.write_stream(deltas(items))
+            slot.write_stream(deltas(items))
+            quick.empty()  # the final answer replaces the quick one
             with slot.container():
                 show(final[-1])
             messages.append({"role": "assistant", "content": final[-1].text, "answer": final[-1]})
