@@ -134,10 +134,20 @@ def messages(question: str, lines: list[Line]) -> list[dict[str, str]]:
     ]
 
 
+# a small model often says so in words instead of the token
+_DECLINES = re.compile(
+    r"\b(?:not (?:known|stated|mentioned|specified|given|provided|available|disclosed)|no (?:information|mention)|"
+    r"(?:do|does) not (?:say|state|mention|specify|provide|contain)|cannot be (?:determined|found|answered))\b",
+    re.I,
+)
+
+
 def declined(raw: str) -> bool:
-    """The model said the sentences don't answer (or said nothing)."""
+    """The model said the sentences don't answer (the token, or in words), or said nothing."""
     text = raw.strip()
-    return not text or prompts.NO_ANSWER_TOKEN in text or prompts.NO_ANSWER_TOKEN.replace("_", " ") in text.upper()
+    if not text or prompts.NO_ANSWER_TOKEN in text or prompts.NO_ANSWER_TOKEN.replace("_", " ") in text.upper():
+        return True
+    return bool(_DECLINES.search(cite.strip_labels(text))) and not cite.parse(text)
 
 
 _ANSWER_PREFIX = re.compile(r"^\s*(?:answer\s*:\s*)", re.I)

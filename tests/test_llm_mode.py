@@ -69,7 +69,8 @@ def store(tmp_path_factory: pytest.TempPathFactory):
 def supported_sentences(answer: qa.Answer) -> list[tuple[str, list[str]]]:
     out = []
     for sentence in citations.split_sentences(answer.text):
-        if sentence.endswith(UNSUPPORTED_MARK):
+        bare = citations.strip_labels(sentence).removesuffix(UNSUPPORTED_MARK).strip()
+        if sentence.endswith(UNSUPPORTED_MARK) or sentence == UNSUPPORTED_MARK or bare in answer.unsupported:
             continue
         cited = [answer.citations[n - 1].text for n in citations.parse(sentence) if n <= len(answer.citations)]
         out.append((citations.strip_labels(sentence), cited))

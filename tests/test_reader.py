@@ -125,3 +125,16 @@ def test_labels_that_open_each_sentence_belong_to_that_sentence(lines) -> None:
     )
     assert [c.lines for c in claims] == [(jane,), (budget,)]
     assert all(c.supported and not c.moved for c in claims)
+
+
+@pytest.mark.parametrize(
+    ("reply", "said_no"),
+    [
+        ("The source is not known.", True),
+        ("The sentences do not say how much it spends.", True),
+        ("The price was not disclosed [3].", False),  # cites a sentence that says so: an answer to check
+        ("Jane Doe will lead it [2].", False),
+    ],
+)
+def test_a_refusal_in_words_counts_as_the_models_refusal(reply: str, said_no: bool) -> None:
+    assert reader.declined(reply) is said_no
