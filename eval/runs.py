@@ -62,6 +62,10 @@ def run_items(
     import qa
 
     supported = Supports(store)
+    if llm is not None and llm.local and mode != "extractive":  # the model server's start is not a question's latency
+        from qa import model_server
+
+        model_server.shared()
     rows, cited = [], {}
     for item in tqdm(items, desc="gold set", unit="q", file=sys.stderr, disable=None, leave=False):
         started = time.perf_counter()
