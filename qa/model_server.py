@@ -41,6 +41,13 @@ from typing import Self
 from qa.errors import ModelError
 
 HOST = "127.0.0.1"
+# run llama_cpp.server, and exit when stdin (a pipe from the process that started it) closes
+_WATCH_PARENT = (
+    "import os, runpy, sys, threading\n"
+    "threading.Thread(target=lambda: (sys.stdin.read(), os._exit(0)), daemon=True).start()\n"
+    "sys.argv[0] = 'llama_cpp.server'\n"
+    "runpy.run_module('llama_cpp.server', run_name='__main__', alter_sys=True)\n"
+)
 DEFAULT_CTX = 2048
 DEFAULT_START_TIMEOUT = 180.0
 CACHE_BYTES = 0  # llama-cpp-python's RAM prompt cache: off (see above)
@@ -93,7 +100,7 @@ class ModelServer:
 
     def command(self) -> list[str]:
         cmd = [
-            sys.executable, "-m", "llama_cpp.server",
+            sys.executable, "-c", _WATCH_PARENT,
             "--model", str(self.model),
             "--host", HOST,
             "--port", str(self.port),
@@ -121,9 +128,10 @@ class ModelServer:
         self._logdir = tempfile.TemporaryDirectory(prefix="qa-model-server-")
         self.log_path = Path(self._logdir.name) / "server.log"
         with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                self.command(), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
-            )
+            # stdin is a pipe the child watches: when this process dies, however it dies, the pipe
+            # closes and the server exits (atexit runs on a normal exit only; a killed page or eval
+            # would otherwise leave a 2 GB server behind)
+            self.process = subprocess.Popen(self.command(), stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while not self._ready():
             code = self.process.poll()
@@ -175,6 +183,9 @@ class ModelServer:
             self.process.wait()
 
     def _cleanup(self) -> None:
+        if self.process is not None and self.process.stdin is not None:
+            with contextlib.suppress(OSError):
+                self.process.stdin.close()
         self.process = None
         if self._logdir is not None:
             with contextlib.suppress(OSError):

@@ -103,3 +103,25 @@ def test_the_cli_answers_with_the_bundled_model_by_default(server, seed_store: P
 
     answer = json.loads(done.stdout)
     assert answer["mode"] == "llm" and "Sanaullah Ghafari" in answer["text"]
+
+
+def test_the_model_server_dies_with_the_process_that_started_it(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import time
+
+    code = "from qa import model_server; s = model_server.shared(); print(s.process.pid, flush=True); import time; time.sleep(600)"
+    parent = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parent.parent
+    )
+    assert parent.stdout is not None
+    child = int(parent.stdout.readline())
+    parent.send_signal(signal.SIGKILL)  # no atexit, no cleanup: as a crash
+    parent.wait()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and Path(f"/proc/{child}").exists():
+        if Path(f"/proc/{child}/stat").read_text().split()[2] == "Z":
+            break
+        time.sleep(0.2)
+    alive = Path(f"/proc/{child}").exists() and Path(f"/proc/{child}/stat").read_text().split()[2] != "Z"
+    assert not alive, "the model server outlived the process that started it"
