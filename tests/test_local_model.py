@@ -125,3 +125,17 @@ def test_the_model_server_dies_with_the_process_that_started_it(tmp_path: Path) 
         time.sleep(0.2)
     alive = Path(f"/proc/{child}").exists() and Path(f"/proc/{child}/stat").read_text().split()[2] != "Z"
     assert not alive, "the model server outlived the process that started it"
+
+
+def test_the_reader_bench_prints_llama_cpps_own_figure_beside_the_servers() -> None:
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "-m", "qa", "bench-reader", "--prompt-tokens", "60", "--answer-tokens", "4", "--runs", "1"],
+        capture_output=True, text=True, timeout=600, cwd=Path(__file__).resolve().parent.parent,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    own = next(line for line in done.stdout.splitlines() if line.startswith("| llama.cpp in-process"))
+    served = next(line for line in done.stdout.splitlines() if line.startswith("| qa.llm -> qa.model_server"))
+    assert float(own.split("|")[3]) > 0 and float(served.split("|")[3].split()[0]) > 0
+    assert "CPU:" in done.stdout
