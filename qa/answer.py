@@ -121,8 +121,8 @@ def empty_range_text(store: Store, filters: Filters) -> str:
     return f"No indexed article{source} is dated {asked}: {covers}{left_out}. Widen or clear the dates."
 
 
-def _citation(n: int, p: Passage, quote: Candidate | None) -> Citation:
-    start, end = (quote.start, quote.end) if quote else (0, 0)
+def _citation(n: int, p: Passage, start: int, end: int) -> Citation:
+    """Citation ``n`` of passage ``p``, quoting ``p.text[start:end]``."""
     return Citation(
         n,
         p.article_id,
@@ -149,7 +149,7 @@ def extractive_answer(question: str, passages: list[Passage], selection: Selecti
     best_quote: dict[int, Candidate] = {}
     for c in selection.chosen:
         best_quote.setdefault(c.passage, c)
-    cits = [_citation(i + 1, passages[p], best_quote[p]) for i, p in enumerate(order)]
+    cits = [_citation(i + 1, passages[p], best_quote[p].start, best_quote[p].end) for i, p in enumerate(order)]
     return Answer(question, " ".join(parts), cits, mode="extractive")
 
 
@@ -480,7 +480,7 @@ def read_answer(
             parts[-1] += f" {UNSUPPORTED_MARK}"
     if unsupported:
         notices.append(f"{len(unsupported)} of {len(claims)} sentences are not supported by the cited sources")
-    cits = [_quote_citation(i + 1, quotes[key]) for i, key in enumerate(keys)]
+    cits = [_citation(i + 1, quotes[key].passage, quotes[key].start, quotes[key].end) for i, key in enumerate(keys)]
     checks |= _signals(asked, claims, passages, idf)
     ans = Answer(question, " ".join(parts), cits, mode="llm", unsupported=unsupported, notices=notices)
     ans.checks = checks
@@ -517,21 +517,3 @@ def _signals(question: str, claims: list[reader.Claim], passages: list[Passage],
     typed = kind in LABELS or kind in NUMERIC
     absent = typed and not any(new_facts(line.text, question, kind) for line in cited)
     return {"qualifier_unmet": unmet, "type_absent": bool(absent), "kind": kind or ""}
-
-
-def _quote_citation(n: int, line: reader.Line) -> Citation:
-    p = line.passage
-    return Citation(
-        n,
-        p.article_id,
-        p.title,
-        p.source,
-        p.date,
-        p.url,
-        p.chunk_id,
-        p.text,
-        line.text,
-        line.start,
-        line.end,
-        round(p.score, 4),
-    )
