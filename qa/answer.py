@@ -373,8 +373,8 @@ def stream_answer(
         yield _finish(quick, prep)
         return
     yield Preview(_finish(replace(quick, notices=list(quick.notices)), replace(prep, notices=list(prep.notices))))
-    if not prep.passages:  # nothing to read (an empty index, or a date range with no article)
-        yield _finish(replace(quick, mode="llm"), prep)
+    if not prep.passages:  # nothing to read (an empty index, or a date range with no article): the rules' refusal
+        yield _finish(quick, prep)
         return
     try:
         _reread(store, prep, history, client)
