@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 import qa
-from qa import citations, reader
+from qa import citations, prompts, reader
 from qa.answer import UNSUPPORTED_MARK, scored_parts
 from qa.llm import LLMConfig
 from qa.retrieve import retrieve
@@ -67,13 +67,15 @@ def store(tmp_path_factory: pytest.TempPathFactory):
 
 
 def supported_sentences(answer: qa.Answer) -> list[tuple[str, list[str]]]:
+    """Each sentence of the answer not flagged unsupported (the mark follows the sentence it flags, as the page
+    reads it), with the texts of the passages it cites."""
+    segments = answer.text.split(UNSUPPORTED_MARK)
     out = []
-    for sentence in citations.split_sentences(answer.text):
-        bare = citations.strip_labels(sentence).removesuffix(UNSUPPORTED_MARK).strip()
-        if sentence.endswith(UNSUPPORTED_MARK) or sentence == UNSUPPORTED_MARK or bare in answer.unsupported:
-            continue
-        cited = [answer.citations[n - 1].text for n in citations.parse(sentence) if n <= len(answer.citations)]
-        out.append((citations.strip_labels(sentence), cited))
+    for i, segment in enumerate(segments):
+        sentences = citations.split_sentences(segment)
+        for sentence in sentences[:-1] if i < len(segments) - 1 else sentences:
+            cited = [answer.citations[n - 1].text for n in citations.parse(sentence) if n <= len(answer.citations)]
+            out.append((citations.strip_labels(sentence), cited))
     return out
 
 
@@ -88,6 +90,9 @@ def test_llm_answer_from_the_real_server_carries_usage_and_only_checked_claims(l
     assert final is not None and final.mode == "llm"
     assert final.usage["prompt_tokens"] > 0 and final.usage["completion_tokens"] > 0
     assert "".join(streamed).strip(), "the model streamed nothing"
+    if final.refused:  # the checks found nothing the model said in what it read: nothing of it is shown
+        assert final.text == prompts.REFUSAL and not final.citations
+        return
     # whatever the model wrote, nothing reaches the answer unmarked unless a cited passage backs it
     for sentence, cited in supported_sentences(final):
         assert cited, f"unmarked sentence without a citation: {sentence!r}"
