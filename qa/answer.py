@@ -380,13 +380,20 @@ def stream_answer(
         _reread(store, prep, history, client)
         lines = reader.context([(p.passages, p.cands) for p in prep.parts], order=_reading_order(prep, store))
         raw: list[str] = []
+        messages = reader.messages(prep.standalone, lines)
 
-        def streamed() -> Iterator[str]:
-            for delta in client.stream(reader.messages(prep.standalone, lines)):
+        def streamed(bias: dict[str, int] | None = None) -> Iterator[str]:
+            for delta in client.stream(messages, logit_bias=bias):
                 raw.append(delta)
                 yield delta
 
-        yield from reader.label_free(streamed())
+        yield from reader.label_free(reader.holding_refusal(streamed()))
+        first = "".join(raw)
+        # the model found nothing where the rules found an answer: it is asked again with its refusal
+        # token barred (same prompt, so the server reads no more of it), and the checks judge what it names
+        if reader.declined(first) and not prep.selection.refused and (bias := client.banned(prompts.NO_ANSWER_TOKEN)):
+            raw.clear()
+            yield from reader.label_free(reader.holding_refusal(streamed(bias)))
     except LLMError as exc:
         prep.notices.append(f"LLM failed, showing the extractive answer instead: {exc}")
         yield _finish(quick, prep)
@@ -394,6 +401,8 @@ def stream_answer(
     ans = read_answer(
         prep.question, lines, "".join(raw), passages=prep.passages, idf=store.idf(), standalone=prep.standalone
     )
+    if raw and "".join(raw) != first:
+        ans.checks["declined_first"] = first.strip()
     usage = client.last_usage
     ans.usage = asdict(usage) if usage else {}
     yield _finish(ans, prep)
@@ -472,7 +481,8 @@ def read_answer(
             if key not in quotes:
                 keys.append(key)
                 quotes[key] = line
-            labels.append(cite.label(keys.index(key) + 1))
+            if (label := cite.label(keys.index(key) + 1)) not in labels:  # two sentences of one passage: one label
+                labels.append(label)
         sentence = claim.text if claim.text.endswith((".", "!", "?", '"', "”")) else claim.text + "."
         parts.append(f"{sentence[:-1]} {''.join(labels)}{sentence[-1]}" if labels else sentence)
         if not claim.supported:

@@ -139,14 +139,25 @@ class LLMClient:
             usage = self._counted_usage(messages, text)
         return text, usage
 
-    def stream(self, messages: list[dict[str, str]]) -> Iterator[str]:
+    def banned(self, text: str) -> dict[str, int] | None:
+        """A ``logit_bias`` that keeps the model from starting ``text`` (the refusal token), or None where
+        the vocabulary is unknown (an endpoint: its token ids are not ours to guess)."""
+        if not self.config.local:
+            return None
+        from qa import model_server
+
+        ids = model_server.shared().first_tokens(text, " " + text)  # starts the server if it is not yet
+        return {str(i): -100 for i in ids}
+
+    def stream(self, messages: list[dict[str, str]], *, logit_bias: dict[str, int] | None = None) -> Iterator[str]:
         """Yield text deltas; afterwards ``self.last_usage`` holds the usage."""
         import httpx
 
         openai = self._openai
         self.last_usage = None
+        extra: dict[str, Any] = {"logit_bias": logit_bias} if logit_bias else {}
         response = self._with_retries(
-            lambda: self._request(messages, stream=True, stream_options={"include_usage": True})
+            lambda: self._request(messages, stream=True, stream_options={"include_usage": True}, **extra)
         )
         parts: list[str] = []
         usage: Any = None

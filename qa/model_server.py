@@ -156,6 +156,26 @@ class ModelServer:
         except (urllib.error.URLError, OSError):
             return False
 
+    def first_tokens(self, *texts: str) -> list[int]:
+        """The id of each text's first token in the served model's vocabulary (its ``/extras/tokenize``)."""
+        import json
+
+        ids = []
+        for text in texts:
+            request = urllib.request.Request(
+                f"http://{HOST}:{self.port}/extras/tokenize",
+                data=json.dumps({"input": text}).encode(),
+                headers={"Content-Type": "application/json"},
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    tokens = json.loads(response.read())["tokens"]
+            except (urllib.error.URLError, OSError, ValueError, KeyError) as exc:
+                raise ModelError(f"the local model server could not tokenize: {exc}") from exc
+            if tokens and tokens[0] not in ids:
+                ids.append(int(tokens[0]))
+        return ids
+
     def log_tail(self, lines: int = 30) -> str:
         if self.log_path is None or not self.log_path.exists():
             return "(no log)"

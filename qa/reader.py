@@ -16,6 +16,7 @@ is decided in ``qa.answer``; this module does not call the model.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -30,9 +31,8 @@ from qa.tokens import count_tokens
 
 LEXICAL_SUPPORT = 0.5  # share of a claim's content words its sentences must hold (as ``qa.support``)
 DEFAULT_BUDGET = 330  # tokens of numbered sentences and headlines; the system prefix is cached
-# sentences after each chosen one that come along: on the BBC dev questions one follower cost more
-# evidence (0.892 of answerable questions read it at 330 tokens) than it brought (0.923 without)
-FOLLOWERS = 0
+# sentences before and after each chosen one that come along (same article, retrieved), while the budget lasts
+AROUND = (0, 0)
 # checks that overturn an answer the model gave (chosen on the dev halves, see the README's figures):
 # "qualifier_unmet": the cited sentences' article does not name the question's year, person or thing;
 # "type_absent": no cited sentence holds a fact of the kind asked (a person, a figure, a date ...)
@@ -68,15 +68,18 @@ def _by_article(cands: list[Candidate]) -> dict[str, list[Candidate]]:
 def context(
     pools: Iterable[tuple[list[Passage], list[Candidate]]],
     *,
-    budget: int = DEFAULT_BUDGET,
+    budget: int | None = None,
     order: Callable[[list[Candidate]], list[Candidate]] | None = None,
+    around: tuple[int, int] | None = None,
 ) -> list[Line]:
     """The sentences the model reads, numbered from 1.
 
     ``pools`` holds one (passages, scored candidates) pair per question part;
-    the parts take turns, best sentence first. A sentence comes with the next
-    one of its article (``FOLLOWERS``) while the budget lasts.
+    the parts take turns, best sentence first. A sentence comes with its
+    neighbours in the article (``around``: how many before and after) while the budget lasts.
     """
+    before, after = AROUND if around is None else around
+    budget = DEFAULT_BUDGET if budget is None else budget
     ranked = [(ps, order(cs) if order else sorted(cs, key=lambda c: -c.score)) for ps, cs in pools]
     following = [_by_article(cs) for _, cs in ranked]
     chosen: dict[tuple[str, int], tuple[Passage, Candidate, int]] = {}
@@ -106,7 +109,7 @@ def context(
         for part, passages, c in taken:
             same = following[part][c.article_id]
             at = next(i for i, d in enumerate(same) if d.article_start == c.article_start)
-            for d in same[at + 1 : at + 1 + FOLLOWERS]:
+            for d in [*same[at + 1 : at + 1 + after], *reversed(same[max(0, at - before) : at])]:
                 take(passages[d.passage], d, rank)
     first_rank: dict[str, int] = {}
     for _, c, rank in chosen.values():
@@ -207,29 +210,50 @@ def claims(raw: str, lines: list[Line], *, question: str = "") -> tuple[list[Cla
         ok = bool(named) and _backs(bare, named, question)
         moved = False
         if not ok:
-            holder = _holder(bare, lines, question)
-            if holder is not None:
-                named, ok, moved = (holder,), True, bool(named)
+            holders = _holders(bare, lines, question)
+            if holders:
+                named, ok, moved = holders, True, bool(named)
         out.append(Claim(bare, named, ok, moved))
         previous = named
     return out, bad
 
 
 def _backs(sentence: str, named: Iterable[Line], question: str) -> bool:
-    s = support(sentence, [line.text for line in named], semantic=0.0)
+    s = support(sentence, [line.text for line in named], semantic=0.0, given=question)
     given = question.lower()
     return s.lexical >= LEXICAL_SUPPORT and not [f for f in s.missing_facts if f.lower() not in given]
 
 
-def _holder(sentence: str, lines: list[Line], question: str) -> Line | None:
-    """The read line that backs ``sentence`` best (facts present, most words shared), if any backs it."""
-    best: tuple[float, Line] | None = None
-    for line in lines:
-        if _backs(sentence, [line], question):
-            lexical = support(sentence, [line.text], semantic=0.0).lexical
-            if best is None or lexical > best[0]:
-                best = (lexical, line)
-    return best[1] if best else None
+def _holders(sentence: str, lines: list[Line], question: str) -> tuple[Line, ...]:
+    """The read line that backs ``sentence`` best (facts present, most words shared), else the best two
+    lines of one article that back it together ("paid £15.8m ... banned for seven months"); () if none."""
+
+    def lexical(group: tuple[Line, ...]) -> float:
+        return support(sentence, [line.text for line in group], semantic=0.0, given=question).lexical
+
+    for size in (1, 2):
+        groups = [
+            group
+            for group in itertools.combinations(lines, size)
+            if len({line.passage.article_id for line in group}) == 1 and _backs(sentence, group, question)
+        ]
+        if groups:
+            return max(groups, key=lexical)
+    return ()
+
+
+def holding_refusal(deltas: Iterable[str]) -> Iterator[str]:
+    """Pass the deltas on, but hold them while the reply could still be the refusal token: the page never
+    shows "NOT_IN_SOURCES", and a reply that only starts like it is passed on whole once it differs."""
+    held: str | None = ""
+    for delta in deltas:
+        if held is None:
+            yield delta
+        elif not prompts.NO_ANSWER_TOKEN.startswith((held + delta).strip()):
+            yield held + delta
+            held = None
+        else:
+            held += delta
 
 
 def label_free(deltas: Iterable[str]) -> Iterator[str]:

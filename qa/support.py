@@ -239,11 +239,16 @@ class Support:
         return not self.missing_facts and (self.lexical >= 0.5 or self.semantic >= 0.75)
 
 
-def support(sentence: str, passages: list[str], *, semantic: float) -> Support:
-    """How well the cited ``passages`` back ``sentence`` (numbers and names must appear)."""
+def support(sentence: str, passages: list[str], *, semantic: float, given: str = "") -> Support:
+    """How well the cited ``passages`` back ``sentence`` (numbers and names must appear).
+
+    Words of ``given`` (the question) are not the sentence's to back, unless it has no others:
+    "Ken Bates bought a 50% stake in Leeds United" is backed by "Bates bought a 50% stake in 2005".
+    """
     joined = " ".join(passages)
     found = set(content_terms(joined))
     terms = set(content_terms(sentence))
+    terms = (terms - set(content_terms(given))) or terms
     lexical = (sum(1 for t in terms if t in found or _prefix_match(t, found)) / len(terms)) if terms else 1.0
     missing = [n for n in numbers(sentence) if n not in numbers(joined) and n not in joined]
     low = joined.lower()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,21 @@ def test_the_model_reads_and_the_quote_is_the_source_sentence(server, seed_store
 def test_the_model_refuses_what_the_bulletin_does_not_say(server, seed_store: Path) -> None:
     a = qa.ask("What is the population of Kabul?", store=seed_store, llm=local_config())
     assert a.refused and a.mode == "llm" and a.citations == []
+
+
+def test_with_its_refusal_barred_the_model_answers_instead(server) -> None:
+    from qa import prompts
+    from qa.llm import LLMClient
+
+    client = LLMClient(local_config())
+    messages = [
+        {"role": "user", "content": f"Reply with exactly this word and nothing else: {prompts.NO_ANSWER_TOKEN}"}
+    ]
+    assert prompts.NO_ANSWER_TOKEN in "".join(client.stream(messages))
+    bias = client.banned(prompts.NO_ANSWER_TOKEN)
+    assert bias and all(v == -100 for v in bias.values())
+    assert not "".join(client.stream(messages, logit_bias=bias)).strip().startswith("NOT")
+    assert LLMClient(replace(local_config(), local=False, base_url="http://127.0.0.1:9")).banned("x") is None
 
 
 def test_a_killed_model_server_is_started_again_for_the_next_question(server, seed_store: Path) -> None:

@@ -125,3 +125,26 @@ def test_an_instruction_in_a_source_is_never_read_or_quoted(read) -> None:
     assert not any("Ignore previous" in line.text for line in lines)
     a = read_answer("Who leads ISIS-K?", lines, "The leader of ISIS-K is John Smith [5].", passages=ps)
     assert a.refused and all("Ignore previous" not in c.quote for c in a.citations)
+
+
+def test_a_claim_two_sentences_of_one_article_state_together_cites_both(read) -> None:
+    ps, lines = read
+    reply = (
+        f"Ghafari leads ISIS-K and al-Madani commands its external operations unit in Kunar [{n_of(lines, 'Ghafari')}]."
+    )
+    a = read_answer("Who leads ISIS-K, and who commands its external operations?", lines, reply, passages=ps)
+    assert not a.refused and a.unsupported == []
+    assert a.text.endswith("[1].")  # both sentences are of one passage: one source, one label
+    assert a.notices and "moved" in a.notices[0]
+
+
+def test_a_claim_that_restates_the_question_is_backed_by_the_new_fact_alone(read) -> None:
+    ps, lines = read
+    n = n_of(lines, "4,000")
+    question = "How many ISIS fighters did the Security Council's Monitoring Team count in its new report?"
+    reply = (
+        f"The Security Council's Monitoring Team counted between 4,000 and 6,000 ISIS fighters in its new report [{n}]."
+    )
+    assert not read_answer(question, lines, reply, passages=ps).refused
+    stray = f"The Monitoring Team counted 4,000 to 6,000 fighters and three tanks in Kandahar [{n}]."
+    assert read_answer(question, lines, stray, passages=ps).refused

@@ -138,3 +138,16 @@ def test_labels_that_open_each_sentence_belong_to_that_sentence(lines) -> None:
 )
 def test_a_refusal_in_words_counts_as_the_models_refusal(reply: str, said_no: bool) -> None:
     assert reader.declined(reply) is said_no
+
+
+@pytest.mark.parametrize(
+    ("deltas", "shown"),
+    [
+        (["NOT", "_IN", "_SOURCES"], ""),
+        ([" NOT_", "IN_SOURCES\n"], ""),
+        (["No", "rway said [2]."], "Norway said [2]."),
+        (["Sanaullah ", "Ghafari [1]."], "Sanaullah Ghafari [1]."),
+    ],
+)
+def test_the_refusal_token_is_never_streamed_to_the_reader(deltas: list[str], shown: str) -> None:
+    assert "".join(reader.holding_refusal(deltas)) == shown
