@@ -32,7 +32,7 @@ from qa.chunking import sentences as split_spans
 from qa.errors import LLMError, UsageError
 from qa.extractive import CONFLICT_LEAD, Candidate, Selection, candidates, select
 from qa.followup import is_follow_up, rewrite, standalone_questions
-from qa.llm import LLMClient, LLMConfig
+from qa.llm import LLMClient, LLMConfig, Usage
 from qa.retrieve import DEFAULT_K, MAX_K, Filters, Passage, check_k, make_filters, retrieve
 from qa.store import Store
 from qa.support import Idf
@@ -381,19 +381,27 @@ def stream_answer(
         lines = reader.context([(p.passages, p.cands) for p in prep.parts], order=_reading_order(prep, store))
         raw: list[str] = []
         messages = reader.messages(prep.standalone, lines)
+        used: list[Usage] = []
 
-        def streamed(bias: dict[str, int] | None = None) -> Iterator[str]:
-            for delta in client.stream(messages, logit_bias=bias):
-                raw.append(delta)
-                yield delta
+        def shown(bias: dict[str, int] | None = None) -> Iterator[str]:
+            """The reply as the page shows it (no refusal token, no sentence numbers), kept whole in ``raw``."""
 
-        yield from reader.label_free(reader.holding_refusal(streamed()))
+            def streamed() -> Iterator[str]:
+                for delta in client.stream(messages, logit_bias=bias):
+                    raw.append(delta)
+                    yield delta
+                used.append(client.last_usage or Usage())
+
+            return reader.label_free(reader.holding_refusal(streamed()))
+
+        yield from shown()
         first = "".join(raw)
         # the model found nothing where the rules found an answer: it is asked again with its refusal
         # token barred (same prompt, so the server reads no more of it), and the checks judge what it names
-        if reader.declined(first) and not prep.selection.refused and (bias := client.banned(prompts.NO_ANSWER_TOKEN)):
+        second_look = reader.declined(first) and not prep.selection.refused
+        if second_look and (bias := client.banned(prompts.NO_ANSWER_TOKEN)):
             raw.clear()
-            yield from reader.label_free(reader.holding_refusal(streamed(bias)))
+            yield from shown(bias)
     except LLMError as exc:
         prep.notices.append(f"LLM failed, showing the extractive answer instead: {exc}")
         yield _finish(quick, prep)
@@ -401,10 +409,13 @@ def stream_answer(
     ans = read_answer(
         prep.question, lines, "".join(raw), passages=prep.passages, idf=store.idf(), standalone=prep.standalone
     )
-    if raw and "".join(raw) != first:
+    if len(used) > 1:
         ans.checks["declined_first"] = first.strip()
-    usage = client.last_usage
-    ans.usage = asdict(usage) if usage else {}
+    ans.usage = {  # both readings, when there were two
+        "prompt_tokens": sum(u.prompt_tokens for u in used),
+        "completion_tokens": sum(u.completion_tokens for u in used),
+        "cost_usd": sum(u.cost_usd for u in used),
+    }
     yield _finish(ans, prep)
 
 

@@ -242,8 +242,9 @@ class Support:
 def support(sentence: str, passages: list[str], *, semantic: float, given: str = "") -> Support:
     """How well the cited ``passages`` back ``sentence`` (numbers and names must appear).
 
-    Words of ``given`` (the question) are not the sentence's to back, unless it has no others:
-    "Ken Bates bought a 50% stake in Leeds United" is backed by "Bates bought a 50% stake in 2005".
+    Words of ``given`` (the question) are not the sentence's to back, unless it has no others, and a
+    name or figure ``given`` holds is never missing: "Ken Bates bought a 50% stake in Leeds United" is
+    backed by "Bates bought a 50% stake in 2005" when the question names him and the club.
     """
     joined = " ".join(passages)
     found = set(content_terms(joined))
@@ -253,7 +254,8 @@ def support(sentence: str, passages: list[str], *, semantic: float, given: str =
     missing = [n for n in numbers(sentence) if n not in numbers(joined) and n not in joined]
     low = joined.lower()
     missing += [n for n in names(sentence) if not all(part.lower() in low for part in n.split())]
-    return Support(lexical, semantic, tuple(missing))
+    asked = given.lower()
+    return Support(lexical, semantic, tuple(n for n in missing if not (asked and n.lower() in asked)))
 
 
 # --- what is not a sentence ---------------------------------------------------
