@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from qa.citations import ends_with_abbreviation
 from qa.tokens import count_tokens
 
 DEFAULT_CHUNK_TOKENS = 120
@@ -19,9 +20,6 @@ DEFAULT_OVERLAP_SENTENCES = 1
 # A sentence ends at . ! ? (optionally closed by a quote or bracket) followed by
 # whitespace and a capital, digit or opening quote, or at a line break.
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"”’)\]]*\s+(?=[\"“‘(\[A-Z0-9])|\n+")
-_ABBREV = re.compile(
-    r"\b(?:Mr|Mrs|Ms|Dr|St|Gen|Lt|Col|Sgt|Capt|Prof|U\.S|U\.N|No|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|vs|etc|e\.g|i\.e)\.$"
-)
 
 
 @dataclass(frozen=True)
@@ -37,7 +35,7 @@ def sentences(text: str) -> list[Span]:
     start = 0
     for match in _BOUNDARY.finditer(text):
         candidate = text[start : match.start()]
-        if _ABBREV.search(candidate.rstrip('"”’)]')) and "\n" not in match.group():
+        if ends_with_abbreviation(candidate) and "\n" not in match.group():
             continue
         # keep closing quotes with the sentence they close
         closing = len(match.group()) - len(match.group().lstrip('"”’)]'))

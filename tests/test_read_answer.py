@@ -148,3 +148,13 @@ def test_a_claim_that_restates_the_question_is_backed_by_the_new_fact_alone(read
     assert not read_answer(question, lines, reply, passages=ps).refused
     stray = f"The Monitoring Team counted 4,000 to 6,000 fighters and three tanks in Kandahar [{n}]."
     assert read_answer(question, lines, stray, passages=ps).refused
+
+
+def test_a_title_before_a_name_does_not_split_the_claim(read) -> None:
+    ps, lines = read
+    n = n_of(lines, "Sanaullah Ghafari")
+    a = read_answer(
+        "Who leads ISIS-K in Afghanistan?", lines, f"ISIS-K is led by Mr. Sanaullah Ghafari [{n}].", passages=ps
+    )
+    assert not a.refused and a.unsupported == [] and len(a.citations) == 1
+    assert a.text == "ISIS-K is led by Mr. Sanaullah Ghafari [1]."
