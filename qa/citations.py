@@ -2,7 +2,8 @@
 
 A label is ``[n]`` with n >= 1, possibly grouped as ``[1][2]`` or ``[1, 2]``.
 Sentence splitting for verification lives here too, because a label belongs
-to the sentence it closes. This module does not judge support.
+to the sentence it closes; so does the list of abbreviations whose full stop
+ends no sentence, which the chunker's splitter (``qa.chunking``) shares. This module does not judge support.
 """
 
 from __future__ import annotations
