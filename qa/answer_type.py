@@ -408,3 +408,39 @@ def asked_noun(question: str) -> str | None:
             break
         run.append(word)
     return run[-1] if run else None
+
+
+_WHEN = re.compile(
+    r"\b(?:\d{3,4}s?|today|tomorrow|yesterday|tonight|weekend|century|(?:next|last|this|later|earlier|end of|"
+    r"early|late)\s+(?:week|month|year|season|spring|summer|autumn|winter|decade)|"
+    + "|".join(MONTHS + WEEKDAYS)
+    + r")\b",
+    re.I,
+)
+_CAPITAL_WORD = re.compile(r"\b[A-Z][\w'’.&-]*[A-Za-z0-9]")
+
+
+def states(reply: str, question: str, kind: str | None) -> bool:
+    """Whether a reply in the model's own words states a fact of the kind asked that the question does not give.
+
+    Looser than ``new_facts``, which chooses among source sentences: a bare year answers "when", and any
+    capitalised word the question lacks ("Charleroi", "Absa") may be the name asked for (the small entity
+    model misses one-word names). Kinds without a test (``None``, "what ... did") always pass.
+    """
+    if kind is None:
+        return True
+    q = question.lower()
+    if kind in NUMERIC:
+        return bool(new_facts(reply, question, "number") or new_facts(reply, question, kind))
+    if kind in ("date", "time", "duration"):
+        found = {m.group().lower() for m in _WHEN.finditer(reply)} | {m.group() for m in DATE.finditer(reply)}
+        return bool(new_facts(reply, question, kind) or {f for f in found if f.lower() not in q})
+    if kind in ("reason", "cause", "verdict", "score"):
+        return bool(new_facts(reply, question, kind))
+    asked = {_bare(w) for w in words(question)}
+    calendar = set(MONTHS) | set(WEEKDAYS)
+    for m in _CAPITAL_WORD.finditer(reply):
+        w = _bare(m.group()).strip(".")
+        if w not in asked and w not in STOPWORDS and w not in calendar and not any(_same_word(w, a) for a in asked):
+            return True
+    return False

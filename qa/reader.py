@@ -36,8 +36,9 @@ DEFAULT_BUDGET = 330  # tokens of numbered sentences and headlines; the system p
 FOLLOWERS = 0
 # checks that overturn an answer the model gave (chosen on the dev halves, see the README's figures):
 # "qualifier_unmet": the cited sentences' article does not name the question's year, person or thing;
-# "type_absent": no cited sentence holds a fact of the kind asked (a person, a figure, a date ...)
-VETOES: tuple[str, ...] = ("qualifier_unmet",)
+# "type_absent": no cited sentence holds a fact of the kind asked (a person, a figure, a date ...);
+# "kind_unstated": the answer's own words give no fact of the kind asked (``qa.answer_type.states``)
+VETOES: tuple[str, ...] = ("qualifier_unmet", "kind_unstated")
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,12 @@ the support check and the qualifier check are the real ones.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from qa import reader
-from qa.answer import UNSUPPORTED_MARK, read_answer
+from qa.answer import UNSUPPORTED_MARK, Answer, read_answer, rules_for_unstated
 from qa.chunking import sentences
 from qa.extractive import Candidate
 from qa.retrieve import Passage
@@ -158,3 +160,31 @@ def test_a_title_before_a_name_does_not_split_the_claim(read) -> None:
     )
     assert not a.refused and a.unsupported == [] and len(a.citations) == 1
     assert a.text == "ISIS-K is led by Mr. Sanaullah Ghafari [1]."
+
+
+def test_an_answer_that_restates_the_question_without_the_fact_asked_is_refused(read) -> None:
+    ps, lines = read
+    n = n_of(lines, "published on Tuesday")
+    question = "When was the Monitoring Team's report published?"
+    restated = read_answer(question, lines, f"The Monitoring Team's report was published [{n}].", passages=ps)
+    assert restated.refused and restated.checks["vetoed"] == ["kind_unstated"]
+    assert "the date asked for" in restated.text + " ".join(restated.notices)
+    dated = read_answer(question, lines, f"It was published on Tuesday [{n}].", passages=ps)
+    assert not dated.refused and not dated.checks["kind_unstated"]
+
+
+def test_the_rules_answer_stands_in_for_a_model_answer_that_gave_no_fact_of_the_kind_asked(read) -> None:
+    ps, lines = read
+    n = n_of(lines, "published on Tuesday")
+    question = "When was the Monitoring Team's report published?"
+    model = read_answer(question, lines, f"The Monitoring Team's report was published [{n}].", passages=ps)
+    rules = Answer(question, "The report was published on Tuesday. [1]", mode="extractive")
+    shown = rules_for_unstated(model, rules)
+    assert shown.text == rules.text and shown.mode == "extractive" and not shown.refused
+    assert shown.checks["rules_answer"] and "did not give the date asked for" in shown.notices[-1]
+    # no rules' answer to show: the refusal stands; refused for another reason: the rules are not asked
+    assert rules_for_unstated(model, replace(rules, refused=True)) is model
+    elsewhere = read_answer(
+        "Who leads ISIS-K in Pakistan?", lines, f"Sanaullah Ghafari leads ISIS-K [{n_of(lines, 'Ghafari')}].", passages=ps
+    )
+    assert rules_for_unstated(elsewhere, rules) is elsewhere
