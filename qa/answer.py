@@ -27,10 +27,12 @@ import numpy as np
 
 from qa import citations as cite
 from qa import compound, prompts, reader
+from qa.answer_type import LABELS, NUMERIC, WANTED, answer_type, new_facts, states
 from qa.catalog import RowFilter, unpack_vectors
 from qa.chunking import sentences as split_spans
 from qa.errors import LLMError, UsageError
 from qa.extractive import CONFLICT_LEAD, Candidate, Selection, candidates, select
+from qa.focus import met, question_focus
 from qa.followup import is_follow_up, rewrite, standalone_questions
 from qa.llm import LLMClient, LLMConfig, Usage
 from qa.retrieve import DEFAULT_K, MAX_K, Filters, Passage, check_k, make_filters, retrieve
@@ -426,10 +428,10 @@ def rules_for_unstated(ans: Answer, quick: Answer) -> Answer:
     answer gave no such fact 17 times, 16 of them wrongly (see the README's figures)."""
     if ans.checks.get("vetoed") != ["kind_unstated"] or quick.refused:
         return ans
-    from qa.answer_type import WANTED
-
-    wanted = WANTED.get(ans.checks.get("kind", ""), "what was asked")
-    out = replace(quick, notices=[*quick.notices, f"the model's answer did not give {wanted}: the rules' answer is shown"])
+    out = replace(
+        quick,
+        notices=[*quick.notices, f"the model's answer did not give {_wanted(ans.checks)}: the rules' answer is shown"],
+    )
     out.checks = ans.checks | {"rules_answer": True}
     out.usage = ans.usage
     return out
@@ -438,7 +440,6 @@ def rules_for_unstated(ans: Answer, quick: Answer) -> Answer:
 def _reading_order(prep: _Prepared, store: Store) -> Any:
     """The order the reader's sentences are chosen in: the extractive answer's learned order."""
     from qa import calibration, sentence_rank
-    from qa.focus import question_focus
 
     cal = calibration.current()
     _, focus = question_focus(prep.question, store.idf(), asked=prep.question)
@@ -528,25 +529,25 @@ def read_answer(
     vetoed = [name for name in reader.VETOES if checks.get(name)]
     if vetoed:
         checks["vetoed"] = vetoed
-        from qa.answer_type import WANTED
-
         reason = {
             "qualifier_unmet": "the sentence it cites is about another subject",
             "type_absent": "the sentence it cites gives no such fact",
-            "kind_unstated": f"the model's answer does not give {WANTED.get(checks.get('kind', ''), 'what was asked')}",
+            "kind_unstated": f"the model's answer does not give {_wanted(checks)}",
         }
         ans = _refusal(question, reason.get(vetoed[0], vetoed[0]), "llm")
         ans.checks = checks
     return ans
 
 
+def _wanted(checks: dict[str, Any]) -> str:
+    """The kind of fact the question asked for, in words ("the date asked for"), from the answer's checks."""
+    return WANTED.get(checks.get("kind", ""), "what was asked")
+
+
 def _signals(question: str, claims: list[reader.Claim], passages: list[Passage], idf: Idf | None) -> dict[str, Any]:
     """The cheap checks an answer can fail: the cited sentences' articles don't name the question's
     qualifiers (a year, a name), no cited sentence holds a fact of the kind asked, or the answer's own
     words give none ("When is the lab closing?" answered "The lab is to shut down")."""
-    from qa.answer_type import LABELS, NUMERIC, answer_type, new_facts, states
-    from qa.focus import met, question_focus
-
     cited = [line for c in claims if c.supported for line in c.lines]
     if not cited:
         return {}

@@ -14,7 +14,10 @@ from qa.answer_type import answer_type, states
 @pytest.mark.parametrize(
     ("question", "reply"),
     [
-        ("When is Dublin's Media Lab Europe closing?", "Dublin's research laboratory, Media Lab Europe, is to shut down."),
+        (
+            "When is Dublin's Media Lab Europe closing?",
+            "Dublin's research laboratory, Media Lab Europe, is to shut down.",
+        ),
         (
             "Which Manchester United directors did Malcolm Glazer get voted off the board?",
             "Malcolm Glazer got voted off the board by three directors last November.",
@@ -41,7 +44,10 @@ def test_a_reply_that_restates_the_question_does_not_state_what_it_asks(question
         ("When was the Duchy of Cornwall created?", "The Duchy of Cornwall was created in 1337 by King Edward III."),
         ("When does Ashia Hansen's coach expect her back?", "Her coach expects her back in 2006."),
         ("In which town was Svetlana Kuznetsova playing?", "Charleroi."),
-        ("Which South African bank is Barclays trying to take control of?", "Barclays is trying to take control of Absa."),
+        (
+            "Which South African bank is Barclays trying to take control of?",
+            "Barclays is trying to take control of Absa.",
+        ),
         ("How much did it cost taxpayers to keep the Millennium Dome going?", "£28.7m."),
         ("Why did Jacques Santini quit as Tottenham manager?", 'Jacques Santini resigned for "personal reasons".'),
         ("Who led the team that created the first Apple Macintosh?", "Jef Raskin led the team."),
@@ -52,7 +58,9 @@ def test_a_reply_that_gives_a_fact_of_the_kind_asked_states_it(question: str, re
 
 
 def test_a_figure_or_name_the_question_already_gives_is_not_the_answer() -> None:
-    assert not states("Iran carried out executions in August.", "How many executions did Iran carry out in August?", "number")
+    assert not states(
+        "Iran carried out executions in August.", "How many executions did Iran carry out in August?", "number"
+    )
     assert not states("Sanaullah Ghafari leads it.", "Which group does Sanaullah Ghafari lead?", "org")
 
 

@@ -185,6 +185,9 @@ def test_the_rules_answer_stands_in_for_a_model_answer_that_gave_no_fact_of_the_
     # no rules' answer to show: the refusal stands; refused for another reason: the rules are not asked
     assert rules_for_unstated(model, replace(rules, refused=True)) is model
     elsewhere = read_answer(
-        "Who leads ISIS-K in Pakistan?", lines, f"Sanaullah Ghafari leads ISIS-K [{n_of(lines, 'Ghafari')}].", passages=ps
+        "Who leads ISIS-K in Pakistan?",
+        lines,
+        f"Sanaullah Ghafari leads ISIS-K [{n_of(lines, 'Ghafari')}].",
+        passages=ps,
     )
     assert rules_for_unstated(elsewhere, rules) is elsewhere
