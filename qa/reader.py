@@ -209,7 +209,7 @@ def claims(raw: str, lines: list[Line], *, question: str = "") -> tuple[list[Cla
         ok = bool(named) and _backs(bare, named, question)
         moved = False
         if not ok:
-            holders = _holders(bare, lines, question)
+            holders = _holders(bare, lines, question) or _clause_holders(bare, lines, question)
             if holders:
                 named, ok, moved = holders, True, bool(named)
         out.append(Claim(bare, named, ok, moved))
@@ -238,6 +238,26 @@ def _holders(sentence: str, lines: list[Line], question: str) -> tuple[Line, ...
         if groups:
             return max(groups, key=lexical)
     return ()
+
+
+_CLAUSE_BREAK = re.compile(r",\s+(?:and|while|but)\s+|;\s+")
+MIN_CLAUSE_WORDS = 3
+
+
+def _clause_holders(sentence: str, lines: list[Line], question: str) -> tuple[Line, ...]:
+    """A sentence that answers two things at once ("Rio Ferdinand was unsure of Glazer's motives, and the bid
+    would value the club at £800m") is backed clause by clause, each by the lines of one article, when no
+    article backs it whole; () unless every clause is backed."""
+    clauses = [c.strip() for c in _CLAUSE_BREAK.split(sentence)]
+    if len(clauses) < 2 or any(len(c.split()) < MIN_CLAUSE_WORDS for c in clauses):
+        return ()
+    out: list[Line] = []
+    for clause in clauses:
+        holders = _holders(clause, lines, question)
+        if not holders:
+            return ()
+        out += [line for line in holders if line not in out]
+    return tuple(out)
 
 
 def holding_refusal(deltas: Iterable[str]) -> Iterator[str]:

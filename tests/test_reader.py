@@ -96,6 +96,29 @@ def test_facts_no_sentence_read_holds_are_unsupported(lines, reply: str) -> None
         assert not claims[0].supported
 
 
+def test_a_two_part_answer_is_backed_clause_by_clause_by_two_articles(lines) -> None:
+    rain = next(line for line in lines if "rain" in line.text)
+    claims, _ = reader.claims(
+        f"Jane Doe will lead the agency from April, and heavy rain fell across the north on Tuesday [{rain.n}].", lines
+    )
+    assert claims[0].supported and claims[0].moved
+    assert {line.passage.article_id for line in claims[0].lines} == {"a1", "a2"}
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Jane Doe will lead the agency from April, and 12 bridges were closed by the floods [1].",
+        "Jane Doe will lead the agency from April, and Mary Major closed three bridges [1].",
+        "Jane Doe will lead the agency from April and heavy rain fell across the north on Tuesday [1].",
+    ],
+)
+def test_a_two_part_answer_with_a_clause_no_sentence_backs_is_unsupported(lines, reply: str) -> None:
+    # the third has no comma before "and": one clause, which no single article backs
+    claims, _ = reader.claims(reply, lines)
+    assert not claims[0].supported
+
+
 def test_numbers_that_were_not_given_are_reported(lines) -> None:
     _, bad = reader.claims("Jane Doe will lead it from April [2][99].", lines)
     assert bad == [99]
