@@ -240,19 +240,23 @@ def standalone_questions(question: str, history: list[dict[str, str]], *, readin
     return list(dict.fromkeys([first, *others]))
 
 
-def rewrite(question: str, history: list[dict[str, str]], client: LLMClient) -> str | None:
-    """The model's standalone rewrite of a follow-up, or None if it failed or ran on."""
+def rewrite_messages(question: str, history: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The chat that asks the model for a follow-up's standalone form: the reader's system message, then the
+    request and the last turns (the shared system message stays evaluated in the server between the calls)."""
     convo = "\n".join(
         f"{t.get('role', 'user')}: {' '.join(str(t.get('content', '')).split())[:TURN_CHARS]}"
         for t in history[-HISTORY_TURNS:]
     )
+    return [
+        {"role": "system", "content": prompts.READER_SYSTEM},
+        {"role": "user", "content": prompts.REWRITE_USER.format(conversation=convo, question=question)},
+    ]
+
+
+def rewrite(question: str, history: list[dict[str, str]], client: LLMClient) -> str | None:
+    """The model's standalone rewrite of a follow-up, or None if it failed or ran on."""
     try:
-        rewritten, _ = client.complete(
-            [
-                {"role": "system", "content": prompts.REWRITE_SYSTEM},
-                {"role": "user", "content": f"{convo}\nuser: {question}\n\nRewritten question:"},
-            ]
-        )
+        rewritten, _ = client.complete(rewrite_messages(question, history))
     except LLMError:
         return None
     rewritten = " ".join(rewritten.split())

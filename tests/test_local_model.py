@@ -74,6 +74,23 @@ def test_with_its_refusal_barred_the_model_answers_instead(server) -> None:
     assert LLMClient(replace(local_config(), local=False, base_url="http://127.0.0.1:9")).banned("x") is None
 
 
+def test_the_model_rewrites_a_follow_up_under_the_readers_system_message(server) -> None:
+    from qa import followup, reader
+    from qa.llm import LLMClient
+
+    history = [
+        {"role": "user", "content": "Who leads ISIS-K in Afghanistan?"},
+        {"role": "assistant", "content": "Sanaullah Ghafari leads ISIS-K [1]."},
+    ]
+    question = "Where was he born?"
+    messages = followup.rewrite_messages(question, history)
+    # the server keeps the shared system message evaluated, so the reader's call after the rewrite reads
+    # only its own sentences
+    assert messages[0] == reader.messages(question, [])[0]
+    rewritten = followup.rewrite(question, history, LLMClient(local_config()))
+    assert rewritten is not None and "Ghafari" in rewritten and "born" in rewritten.lower(), rewritten
+
+
 def test_a_killed_model_server_is_started_again_for_the_next_question(server, seed_store: Path) -> None:
     model_server.shared().kill()
     a = qa.ask("Who leads ISIS-K in Afghanistan?", store=seed_store, llm=local_config())
