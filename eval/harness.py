@@ -104,6 +104,11 @@ def evaluate(ns: argparse.Namespace, *, say: Callable[[str], None]) -> dict[str,
         results["bbc"] = evaluate_bbc(ns, chosen["bbc"], thresholds, llm=llm, say=say, with_index=archive)
         if "with_index" in results["bbc"]:
             results["archive"] = results["bbc"].pop("with_index")
+    if llm is not None and ns.mode != "extractive":
+        from qa.reader import DEFAULT_BUDGET
+
+        for result in results.values():  # which model read, and how much of the sources it was given
+            result["run"] |= {"reader": llm.label, "read_budget": llm.read_budget or DEFAULT_BUDGET}
     return results
 
 

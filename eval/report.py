@@ -163,10 +163,11 @@ def _md_table(headers: list[str], rows: list[list[str]]) -> str:
 def _headline(result: dict[str, Any]) -> str:
     run = result.get("run", {})
     modes = "/".join(run.get("answer_modes", [])) or run.get("mode", "?")
+    reader = f"; read by {run['reader']}, {run.get('read_budget')} tokens of sources" if run.get("reader") else ""
     return (
         f"{run.get('items')} items of {run.get('gold')}, mode {run.get('mode')} (answers: {modes}), "
         f"k={run.get('k')}; index of {run.get('corpus')}: {run.get('chunks')} chunks of <= "
-        f"{run.get('chunk_tokens')} tokens; {run.get('seconds')} s"
+        f"{run.get('chunk_tokens')} tokens{reader}; {run.get('seconds')} s"
     )
 
 

@@ -380,7 +380,11 @@ def stream_answer(
         return
     try:
         _reread(store, prep, history, client)
-        lines = reader.context([(p.passages, p.cands) for p in prep.parts], order=_reading_order(prep, store))
+        lines = reader.context(
+            [(p.passages, p.cands) for p in prep.parts],
+            budget=client.config.read_budget or reader.DEFAULT_BUDGET,
+            order=_reading_order(prep, store),
+        )
         raw: list[str] = []
         messages = reader.messages(prep.standalone, lines)
         used: list[Usage] = []

@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from qa import reader
 from qa.answer import Answer, Mode, Preview, stream_answer
 from qa.index import IngestReport, Progress
 from qa.index import ingest as _ingest
@@ -39,10 +40,24 @@ LOCAL_TIMEOUT = 60.0  # seconds to the first byte: the local model reads a promp
 def llm_config(s: Settings) -> LLMConfig | None:
     """The endpoint that answers: ``OPENAI_API_KEY``'s, else the bundled local model, else none (extractive)."""
     if s.openai_api_key:
-        return LLMConfig(api_key=s.openai_api_key, base_url=s.openai_base_url, model=s.llm_model, timeout=s.llm_timeout)
+        return LLMConfig(
+            api_key=s.openai_api_key,
+            base_url=s.openai_base_url,
+            model=s.llm_model,
+            timeout=s.llm_timeout,
+            read_budget=s.read_budget,
+        )
     if s.local_model:
-        return local_config()
+        return local_config(**({"read_budget": s.read_budget} if s.read_budget else {}))
     return None
+
+
+@lru_cache(maxsize=1)
+def local_budget() -> int:
+    """How much the bundled model reads on this CPU (``qa.reader.budget_for_flags``)."""
+    from qa.precision import cpu_flags
+
+    return reader.budget_for_flags(cpu_flags())
 
 
 def local_config(**overrides: Any) -> LLMConfig:
@@ -58,6 +73,7 @@ def local_config(**overrides: Any) -> LLMConfig:
         "context_window": DEFAULT_CTX,
         "max_answer_tokens": 80,
         "local": True,
+        "read_budget": local_budget(),
     }
     return LLMConfig(**(options | overrides))
 

@@ -52,6 +52,7 @@ class LLMConfig:
     context_window: int = 8192  # tokens; gpt-4o-mini's real window is larger, local servers smaller
     max_answer_tokens: int = 400
     local: bool = False  # the bundled model, served on loopback by ``qa.model_server`` (started on first use)
+    read_budget: int | None = None  # tokens of source sentences the model reads (None: ``qa.reader``'s default)
 
     @property
     def label(self) -> str:

@@ -31,6 +31,12 @@ from qa.tokens import count_tokens
 
 LEXICAL_SUPPORT = 0.5  # share of a claim's content words its sentences must hold (as ``qa.support``)
 DEFAULT_BUDGET = 330  # tokens of numbered sentences and headlines; the system prefix is cached
+# The bundled model reads a prompt at 90-107 tokens/s on 2 cores with AVX-512 and at 42-54 with AVX2
+# only, so there it reads less. Measured on an AVX2-only CPU (README, Figures): the test halves' p50
+# 8.9 -> 8.1 s (BBC) and 8.1 -> 6.3 s (seed), answerable right 82 -> 80 of 146 and 49 -> 52 of 77,
+# unanswerable refused one fewer in each; on the dev half's first turns 65 -> 63 of 100 right.
+SLOW_CPU_BUDGET = 300
+FAST_PROMPT_FLAGS = frozenset({"avx512f"})
 # sentences after each chosen one that come along: on the BBC dev questions one follower cost more
 # evidence (0.892 of answerable questions read it at 330 tokens) than it brought (0.923 without)
 FOLLOWERS = 0
@@ -58,6 +64,11 @@ class Line:
     @property
     def article_start(self) -> int:
         return self.passage.start + self.start
+
+
+def budget_for_flags(flags: set[str]) -> int:
+    """The local model's reading budget on a CPU with these flags (``qa.precision.cpu_flags``)."""
+    return DEFAULT_BUDGET if flags & FAST_PROMPT_FLAGS else SLOW_CPU_BUDGET
 
 
 def _by_article(cands: list[Candidate]) -> dict[str, list[Candidate]]:

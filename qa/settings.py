@@ -31,6 +31,7 @@ class Settings:
     k: int = DEFAULT_K
     embed_precision: str | None = None  # None: int8 or fp32, chosen by the CPU
     local_model: bool = True  # with no OPENAI_API_KEY, the bundled model reads (QA_LOCAL_MODEL=off: extractive only)
+    read_budget: int | None = None  # QA_READ_BUDGET: tokens of sentences the model reads (None: chosen by the CPU)
 
     @property
     def llm_configured(self) -> bool:
@@ -54,6 +55,7 @@ class Settings:
             k=k,
             embed_precision=_precision(env.get("QA_EMBED_PRECISION", "")),
             local_model=_switch(env.get("QA_LOCAL_MODEL", "on"), "QA_LOCAL_MODEL"),
+            read_budget=_budget(env.get("QA_READ_BUDGET", "")),
         )
 
 
@@ -64,6 +66,18 @@ def _switch(raw: str, name: str) -> bool:
     if value in ("0", "off", "false", "no"):
         return False
     raise UsageError(f"{name} must be on or off, not {raw!r}")
+
+
+MIN_READ_BUDGET = 50  # tokens: below this the model reads about one sentence
+
+
+def _budget(raw: str) -> int | None:
+    value = raw.strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < MIN_READ_BUDGET:
+        raise UsageError(f"QA_READ_BUDGET must be a whole number of tokens, at least {MIN_READ_BUDGET}, not {raw!r}")
+    return int(value)
 
 
 def _precision(raw: str) -> str | None:

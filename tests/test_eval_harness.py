@@ -255,3 +255,14 @@ def test_eval_builds_its_index_at_the_precision_the_environment_asks_for(
     )
     assert json.loads(out)["seed"]["run"]["items"] == len(SUBSET.split(","))
     assert open_store(tmp_path / "idx" / "chunks-120", create=False).precision == "int8"
+
+
+def test_a_model_runs_headline_names_the_reader_and_how_much_it_read() -> None:
+    from eval.report import text_tables
+
+    run = {"items": 3, "gold": "g.jsonl", "mode": "llm", "answer_modes": ["llm"], "k": 5, "corpus": "c",
+           "chunks": 9, "chunk_tokens": 120, "seconds": 1.0}  # fmt: skip
+    plain = text_tables({"seed": {"run": run}})
+    read = text_tables({"seed": {"run": run | {"reader": "local qwen", "read_budget": 300}}})
+    assert "read by" not in plain
+    assert "read by local qwen, 300 tokens of sources" in read.splitlines()[0]

@@ -16,11 +16,13 @@ from pathlib import Path
 import pytest
 
 import qa
-from qa import model_server
+from qa import model_server, reader
 from qa.answer import Preview
 from qa.api import llm_config, local_config
 from qa.errors import ModelError
+from qa.precision import cpu_flags
 from qa.settings import Settings
+from qa.tokens import count_tokens
 
 pytestmark = pytest.mark.llm
 
@@ -41,6 +43,29 @@ def test_with_no_key_the_bundled_model_is_the_endpoint() -> None:
     assert remote is not None and not remote.local and remote.model == "m"
     with pytest.raises(qa.UsageError, match="QA_LOCAL_MODEL must be on or off"):
         Settings.from_env({"QA_LOCAL_MODEL": "maybe"})
+
+
+def test_the_reading_budget_is_chosen_by_the_cpu_unless_the_environment_sets_it() -> None:
+    chosen = llm_config(Settings.from_env({}))
+    assert chosen is not None and chosen.read_budget == reader.budget_for_flags(cpu_flags())
+    local = llm_config(Settings.from_env({"QA_READ_BUDGET": "200"}))
+    remote = llm_config(Settings.from_env({"QA_READ_BUDGET": " 450 ", "OPENAI_API_KEY": "k"}))
+    assert local is not None and local.read_budget == 200
+    assert remote is not None and remote.read_budget == 450
+    unset = llm_config(Settings.from_env({"OPENAI_API_KEY": "k"}))
+    assert unset is not None and unset.read_budget is None  # an endpoint's speed is not this CPU's
+    for bad in ("lots", "-5", "10", "300.5"):
+        with pytest.raises(qa.UsageError, match="QA_READ_BUDGET must be a whole number of tokens"):
+            Settings.from_env({"QA_READ_BUDGET": bad})
+
+
+def test_the_model_reads_no_more_than_its_budget(server, seed_store: Path) -> None:
+    question = "How many executions did Iran carry out in August?"
+    small = qa.ask(question, store=seed_store, llm=local_config(read_budget=60))
+    full = qa.ask(question, store=seed_store, llm=local_config(read_budget=reader.DEFAULT_BUDGET))
+    assert 1 <= len(small.checks["read"]) < len(full.checks["read"])
+    assert sum(count_tokens(text) for text in small.checks["read"]) <= 60
+    assert small.usage["prompt_tokens"] < full.usage["prompt_tokens"]
 
 
 def test_the_model_reads_and_the_quote_is_the_source_sentence(server, seed_store: Path) -> None:

@@ -61,6 +61,13 @@ def test_the_budget_bounds_the_prompt() -> None:
     assert count_tokens(reader.user_message("What did the council do?", read)) < 360
 
 
+def test_a_cpu_without_avx512_gives_the_local_model_less_to_read() -> None:
+    # the prompt is the latency: AVX2-only CPUs read it at about half the AVX-512 speed
+    assert reader.budget_for_flags({"avx2", "fma", "avx512f", "avx512_vnni"}) == reader.DEFAULT_BUDGET
+    assert reader.budget_for_flags({"avx2", "fma"}) == reader.SLOW_CPU_BUDGET < reader.DEFAULT_BUDGET
+    assert reader.budget_for_flags(set()) == reader.SLOW_CPU_BUDGET  # flags unreadable: the safe side
+
+
 def test_two_part_questions_take_turns() -> None:
     agency, weather = passage("a1", AGENCY, "Agency"), passage("a2", WEATHER, "Floods")
     first = scored(agency, 0, [0.1, 0.9, 0.8, 0.7])
