@@ -48,7 +48,7 @@ def llm_config(s: Settings) -> LLMConfig | None:
             read_budget=s.read_budget,
         )
     if s.local_model:
-        return local_config(**({"read_budget": s.read_budget} if s.read_budget else {}))
+        return local_config(read_budget=s.read_budget or local_budget())
     return None
 
 

@@ -31,7 +31,8 @@ class Settings:
     k: int = DEFAULT_K
     embed_precision: str | None = None  # None: int8 or fp32, chosen by the CPU
     local_model: bool = True  # with no OPENAI_API_KEY, the bundled model reads (QA_LOCAL_MODEL=off: extractive only)
-    read_budget: int | None = None  # QA_READ_BUDGET: tokens of sentences the model reads (None: chosen by the CPU)
+    # QA_READ_BUDGET: tokens of sentences the model reads (None: by the CPU for the bundled model, 330 for an endpoint)
+    read_budget: int | None = None
 
     @property
     def llm_configured(self) -> bool:
