@@ -2,8 +2,11 @@
 
 int8 where the CPU has VNNI (or AVX-512), where ONNX Runtime's integer
 kernels beat fp32; fp32 otherwise. The int8 model is ONNX Runtime's dynamic
-quantization of the fp32 export: per channel, MatMul only (quantizing every
-op cost too much accuracy: worst cosine 0.92). It is made once beside the
+quantization of the fp32 export: per channel, the projections only (the
+MatMuls and the Q/K/V weights inside the fused Attention ops; quantizing
+every op cost too much accuracy: worst cosine 0.92). On the fused graph it
+gives the vectors the unfused one did (mean cosine to fp32 0.9927 on 640
+BBC sentences either way, worst 0.983). It is made once beside the
 fp32 export and written atomically, so readers never see half a file.
 
 Measured on a 2-core Intel Xeon (KVM guest) with AVX-512 VNNI, AVX-512 BF16/FP16 and AMX,
@@ -84,6 +87,7 @@ def quantized_path(fp32_path: Path, precision: str) -> Path:
 
 def quantize(src: Path, dst: Path) -> Path:
     """Write the int8 model of the fp32 export ``src`` to ``dst`` (atomic)."""
+    from onnx import TensorProto
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     from qa.fast_encoder import model_file
@@ -92,7 +96,16 @@ def quantize(src: Path, dst: Path) -> Path:
     logging.getLogger().addFilter(quiet)  # its advice to pre-process goes to the root logger; measured, no gain
     try:
         with model_file(dst, "the int8 embedding model") as tmp:
-            quantize_dynamic(src, tmp, per_channel=True, op_types_to_quantize=["MatMul"], weight_type=QuantType.QInt8)
+            quantize_dynamic(
+                src,
+                tmp,
+                per_channel=True,
+                # the fused graph's projections: plain MatMuls, and Q/K/V inside each Attention op
+                op_types_to_quantize=["MatMul", "Attention"],
+                weight_type=QuantType.QInt8,
+                # shape inference cannot type the fused ops' outputs; they are all float
+                extra_options={"DefaultTensorType": TensorProto.FLOAT},
+            )
     finally:
         logging.getLogger().removeFilter(quiet)
     return dst
