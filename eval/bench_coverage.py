@@ -51,27 +51,39 @@ class Coverage:
         return self.missed / self.total if self.total else 0.0
 
 
-def our_coverage(store_dir: Path) -> Coverage:
-    """Word pieces of each chunk as the model reads it (headline + text) plus each distinct sentence of
-    its article alone (the ingest embeds a sentence two overlapping windows share once)."""
+def our_texts(store_dir: Path) -> list[tuple[list[str], int]]:
+    """Per article, the texts the ingest hands the model (its headline and each distinct sentence, once)
+    and its chunks."""
     from qa.index import embedding_input
+    from qa.store import open_store
+
+    catalog = open_store(store_dir, create=False).catalog
+    out = []
+    for aid in sorted(catalog.article_ids()):
+        article = catalog.article(aid)
+        if article is not None:
+            items = [embedding_input(chunk, article) for chunk in catalog.chunks_of(aid)]
+            out.append((list(dict.fromkeys(t for it in items for t in it.texts())), len(items)))
+    return out
+
+
+def our_coverage(store_dir: Path) -> Coverage:
+    """Word pieces of each article's headline and distinct sentences, each read once in a pass of its own."""
     from qa.store import open_store
 
     catalog = open_store(store_dir, create=False).catalog
     tok = _tokenizer()
     cov = Coverage()
+    for texts, _ in our_texts(store_dir):
+        cov.fed += sum(min(len(e.ids), MAX_WORD_PIECES) for e in tok.encode_batch(texts))
     for aid in sorted(catalog.article_ids()):
         article = catalog.article(aid)
         if article is None:
             continue
-        spans, sentences = [], {}
+        spans = []
         for chunk in catalog.chunks_of(aid):
-            item = embedding_input(chunk, article)
-            sentences.update(dict.fromkeys(item.text[s:e] for s, e in item.spans))
-            cov.fed += item.pieces
             _, chars = embedded_prefix(chunk.text)
             spans.append((chunk.start, chunk.start + chars))
-        cov.fed += sum(min(len(e.ids), MAX_WORD_PIECES) for e in tok.encode_batch(list(sentences)))
         cov.add_document(article.text, spans)
     return cov
 

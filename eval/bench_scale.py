@@ -58,7 +58,7 @@ def _add_copy(st: Any, c: int, rows: tuple[Any, ...], rng: Any) -> int:
     import numpy as np
 
     from qa.catalog import ChunkRecord
-    from qa.index import chunk_metadata
+    from qa.index import VECTORS, chunk_metadata
     from qa.keyword import document_terms
 
     articles, chunks, terms, vectors = rows
@@ -97,6 +97,7 @@ def _add_copy(st: Any, c: int, rows: tuple[Any, ...], rng: Any) -> int:
         chunks=new_chunks,
         terms=new_terms,
         timestamp=datetime.now(UTC).isoformat(timespec="seconds"),
+        vectors=st.catalog.vector_kind() or VECTORS,  # copies of the 1x store's vectors: its kind
     )
     return len(new_chunks)
 

@@ -33,6 +33,7 @@ import numpy as np
 from qa.errors import StoreError
 
 LEGACY_COLLECTION = "bulletin_chunks"
+REBUILDING = "rebuilding"  # the vector kind while every chunk is being embedded again
 SCHEMA_VERSION = 2  # 1: no keyword table, no sentence vectors
 # Terms arrive stemmed (qa.support): no porter here, and the characters a term
 # may hold inside it (o'brien, isis-k, 1.5) stay part of the token.
@@ -191,6 +192,13 @@ class Catalog:
         conn = self._conn()
         conn.execute("INSERT OR IGNORE INTO meta VALUES ('embed_precision', ?)", (precision,))
         return str(self._meta("embed_precision"))
+
+    def vector_kind(self) -> str | None:
+        """Which kind of vector the store holds (``qa.index.VECTORS``; None: a store from before the record)."""
+        return self._meta("vectors")
+
+    def set_vector_kind(self, kind: str) -> None:
+        self._conn().execute("INSERT OR REPLACE INTO meta VALUES ('vectors', ?)", (kind,))
 
     def collection_name(self) -> str:
         """This catalog's own Chroma collection, so stores sharing a server never touch each other's vectors."""
@@ -370,6 +378,7 @@ class Catalog:
         chunks: list[ChunkRecord],
         terms: dict[str, tuple[str, str]],
         timestamp: str,
+        vectors: str,
     ) -> list[str]:
         """Record the new state of ``files`` in one transaction.
 
@@ -377,7 +386,8 @@ class Catalog:
         are new or have new metadata (a row per id, replaced); ``chunks`` are
         inserted. ``terms`` maps chunk id -> (context, body) keyword text and
         replaces those chunks' keyword rows. Articles no longer referenced by
-        any file are deleted with their chunks. Returns the ids of deleted articles.
+        any file are deleted with their chunks. ``vectors`` is the kind of
+        vector every listed chunk now has. Returns the ids of deleted articles.
         """
         conn = self._conn()
         try:
@@ -429,6 +439,7 @@ class Catalog:
                 ("last_ingest", timestamp),
                 ("chunks", n_chunks),
                 ("schema", SCHEMA_VERSION),
+                ("vectors", vectors),
             ):
                 conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, str(value)))
             conn.execute("COMMIT")

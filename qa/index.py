@@ -8,11 +8,13 @@ front matter or manifest) updates the catalog and Chroma's metadata without
 embedding (a new headline is embedded again: every chunk carries it); the
 same text arriving in another file keeps the metadata it has.
 
-Pipelined: a producer thread reads, parses, plans, chunks and tokenizes
-while the main thread embeds and writes (ONNX Runtime releases the GIL).
-Each chunk is embedded as its article's headline, a newline and the chunk
-text; its sentences are embedded too and stored, so a question embeds only
-itself.
+Pipelined: a producer thread reads, parses, plans and chunks while the main
+thread embeds and writes (ONNX Runtime releases the GIL); a batch holds whole
+articles. Every word is read by the model once: each distinct sentence of a
+batch, and each headline, is one text of a forward pass, and both kinds of
+vector come from those token states (``embed_chunks``): a sentence's vector
+is the mean of its own (stored, so a question embeds only itself), a
+window's the mean of its headline's and all its sentences'.
 
 Order of writes makes a killed ingest harmless: vectors are added first
 (Chroma, then the sentence vectors; both invisible until the catalog lists
@@ -21,7 +23,11 @@ and only then are stale vectors deleted. The next ingest removes any
 leftovers, reuses vectors a killed run already stored, and re-embeds any
 chunk the catalog lists but Chroma lost (a server restarted on empty data).
 A store written before the keyword table and sentence vectors existed is
-brought up to date by its next ingest (every chunk embedded again).
+brought up to date by its next ingest (every chunk embedded again). A store
+whose windows were embedded another way (a forward pass per window, before
+``VECTORS``) is refused, or re-embedded whole on request (``rebuild=True``),
+so one store never mixes two kinds of vector; the kind is recorded as
+"rebuilding" until the rebuild commits, so a killed rebuild is refused too.
 
 This module writes the index; searching it is ``qa.retrieve``'s job.
 """
@@ -34,23 +40,27 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from qa import wordpieces
-from qa.catalog import SCHEMA_VERSION, ArticleMeta, ArticleRecord, Catalog, ChunkRecord, pack_vectors
+from qa.catalog import REBUILDING, SCHEMA_VERSION, ArticleMeta, ArticleRecord, Catalog, ChunkRecord, pack_vectors
 from qa.chunking import DEFAULT_CHUNK_TOKENS, chunk_spans, sentences
 from qa.corpus import Article, ParsedFile, discover, parse_file
-from qa.errors import CorpusError, QAError
+from qa.errors import CorpusError, QAError, StoreError
+from qa.fast_encoder import mean_pool
 from qa.guard import INSTRUCTION_PLACEHOLDER, looks_like_instruction
 from qa.keyword import document_terms
 from qa.store import Store, chroma_error, open_store
 
 DEFAULT_CORPUS = Path("corpus")
-EMBED_BATCH = 256
+EMBED_BATCH = 256  # chunks a batch holds at least (whole articles, so a shared sentence is read once)
 QUEUE_BATCHES = 4  # batches prepared ahead of the embedder
+# The kind of vector this version writes, recorded in each store: windows pooled from the token
+# states of their headline's and sentences' own passes. Stores without it hold a pass per window.
+VECTORS = "sentence-passes-1"
 
 
 @dataclass
@@ -211,8 +221,14 @@ def ingest(
     chunk_tokens: int = DEFAULT_CHUNK_TOKENS,
     progress: Progress | None = None,
     embed_precision: str | None = None,
+    rebuild: bool = False,
 ) -> IngestReport:
-    """Add or update the given files and folders (default ``corpus/``) in the index."""
+    """Add or update the given files and folders (default ``corpus/``) in the index.
+
+    ``rebuild`` re-embeds every chunk the store holds: the way to bring a store
+    whose vectors are of an earlier kind up to date (without it such a store
+    is refused with a StoreError, before anything is written).
+    """
     started = time.perf_counter()
     report = IngestReport()
     roots = [Path(p) for p in (paths or [DEFAULT_CORPUS])]
@@ -222,7 +238,7 @@ def ingest(
     with st.writer():
         catalog = st.catalog
         catalog.set_embed_precision(st.precision)
-        legacy = catalog.schema() < SCHEMA_VERSION
+        legacy = catalog.schema() < SCHEMA_VERSION or _rebuilding(st, rebuild)
         plan = _Plan(catalog, report)
         stored = st.chroma_ids()
         status = IngestProgress()
@@ -242,8 +258,8 @@ def ingest(
             status.reading_done = True
             again, again_terms = _embed_again(st, plan, stored, legacy, report)
             terms.update(again_terms)
-            for start in range(0, len(again), EMBED_BATCH):
-                _embed_and_add(st, again[start : start + EMBED_BATCH], status, progress)
+            for part in _whole_articles(again):
+                _embed_and_add(st, part, status, progress)
             added.update(it.chunk.id for it in again)
             report.chunks_embedded += len(again)
             _relabel(st, plan.relabelled)
@@ -260,11 +276,44 @@ def ingest(
                 chunks=chunks,
                 terms=terms,
                 timestamp=stamp,
+                vectors=VECTORS,
             )
             report.articles_removed = len(set(gone) - plan.replaced)
         _remove_stale(st, stored | added, report)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _rebuilding(st: Store, rebuild: bool) -> bool:
+    """Whether every chunk must be embedded again; refuses a store of another kind of vector unless ``rebuild``."""
+    catalog = st.catalog
+    kind = catalog.vector_kind()
+    if kind == VECTORS:
+        return rebuild
+    if kind is None and not catalog.chunk_count():
+        catalog.set_vector_kind(VECTORS)  # a new store
+        return False
+    if not rebuild:
+        what = "a rebuild that did not finish" if kind == REBUILDING else "an earlier version (a pass per window)"
+        raise StoreError(
+            f"the index at {st.where} holds vectors from {what} and one index never mixes two kinds: "
+            f"ingest into a new folder (`qa ingest PATH --store NEW`) or rebuild it (qa.index.ingest(..., rebuild=True))"
+        )
+    catalog.set_vector_kind(REBUILDING)  # until the commit: a killed rebuild is refused, not mixed
+    return True
+
+
+def _whole_articles(items: list[ChunkInput]) -> Iterator[list[ChunkInput]]:
+    """``items`` (in article order) in batches of at least EMBED_BATCH chunks that never split an article."""
+    batch: list[ChunkInput] = []
+    for i, it in enumerate(items):
+        batch.append(it)
+        last_of_article = i + 1 == len(items) or items[i + 1].chunk.article_id != it.chunk.article_id
+        if len(batch) >= EMBED_BATCH and last_of_article:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _produce(roots: list[Path], plan: _Plan, chunk_tokens: int, status: IngestProgress) -> Iterator[list[ChunkInput]]:
@@ -287,9 +336,9 @@ def _produce(roots: list[Path], plan: _Plan, chunk_tokens: int, status: IngestPr
                 for record in plan.add(pf):
                     pending.extend(embedding_input(c, record) for c in chunk_article(record, max_tokens=chunk_tokens))
                     status.chunks_total = status.chunks_done + len(pending) + out.qsize() * EMBED_BATCH
-                while len(pending) >= EMBED_BATCH:
-                    put(pending[:EMBED_BATCH])
-                    del pending[:EMBED_BATCH]
+                if len(pending) >= EMBED_BATCH:  # at a file's end: whole articles
+                    put(pending)
+                    pending = []
             plan.finish([p.resolve() for p in roots if p.is_dir()])
             if pending:
                 put(pending)
@@ -371,7 +420,7 @@ def _remove_stale(st: Store, held: set[str], report: IngestReport) -> None:
 
 def _embed_and_add(st: Store, todo: list[ChunkInput], status: IngestProgress, progress: Progress | None) -> None:
     if todo:
-        vectors, sentences = embed_chunks(st, todo)
+        vectors, sentences, pieces = embed_chunks(st, todo)
         st.collection.upsert(
             ids=[it.chunk.id for it in todo],
             embeddings=vectors,
@@ -379,8 +428,8 @@ def _embed_and_add(st: Store, todo: list[ChunkInput], status: IngestProgress, pr
             metadatas=[chunk_metadata(it.chunk, it.article) for it in todo],
         )
         st.catalog.put_sentence_vectors([(it.chunk.id, pack_vectors(s)) for it, s in zip(todo, sentences)])
+        status.word_pieces += pieces
     status.chunks_done += len(todo)
-    status.word_pieces += sum(it.pieces for it in todo)
     status.articles += len({it.chunk.article_id for it in todo if it.chunk.position == 0})
     status.chunks_total = max(status.chunks_total, status.chunks_done)
     if progress:
@@ -397,25 +446,28 @@ def spoken_date(iso: str) -> str:
 
 
 # --- what the model reads ----------------------------------------------------
-HEADLINE_PIECES = 32  # of the model's 256 word pieces, at most this many go to the headline
+HEADLINE_PIECES = 32  # a headline longer than this is cut (it weighs in each window as at most this many)
 
 
 @dataclass(frozen=True)
 class ChunkInput:
-    """A chunk as the model reads it, and as the keyword index holds it."""
+    """A chunk as the model reads it (its headline and each sentence, a text apiece), and as the keyword index holds it."""
 
     chunk: ChunkRecord
     article: ArticleRecord | ArticleMeta
-    text: str  # headline, newline, chunk text with instruction-like sentences withheld
-    spans: list[tuple[int, int]]  # each sentence of the chunk text (qa.chunking.sentences), offsets into ``text``
+    text: str  # the chunk text with instruction-like sentences withheld
+    spans: list[tuple[int, int]]  # each sentence of ``text`` (qa.chunking.sentences), offsets into it
+    headline: str  # the article's headline, cut at HEADLINE_PIECES word pieces
     terms: tuple[str, str]  # keyword index columns: (headline and date, body) as stemmed terms
-    pieces: int  # word pieces the model reads
+
+    def texts(self) -> list[str]:
+        """The texts the model reads for this chunk: the headline (if any), then each sentence."""
+        own = [self.text[s:e] for s, e in self.spans] or [self.text]
+        return [self.headline, *own] if self.headline else own
 
 
 def embedding_input(chunk: ChunkRecord, article: ArticleRecord | ArticleMeta) -> ChunkInput:
-    """The headline (cut to fit) over the chunk text; sentences addressed to a model are withheld."""
-    from qa.fast_encoder import MAX_WORD_PIECES
-
+    """The chunk's sentences and its headline, as the model reads them; sentences addressed to a model are withheld."""
     body, spans, pos = "", [], 0
     for sp in sentences(chunk.text):  # the same text qa.guard.withhold_instructions gives, with offsets
         body += chunk.text[pos : sp.start]
@@ -424,53 +476,41 @@ def embedding_input(chunk: ChunkRecord, article: ArticleRecord | ArticleMeta) ->
         body += shown
         pos = sp.end
     body += chunk.text[pos:]
-    tok = wordpieces.tokenizer()
-    body_pieces = len(tok.encode(body, add_special_tokens=False).ids)
-    room = min(HEADLINE_PIECES, MAX_WORD_PIECES - 2 - body_pieces)
-    head = tok.encode(article.title, add_special_tokens=False)
-    headline = (
-        article.title if len(head.ids) <= room else article.title[: head.offsets[room - 1][1]] if room > 0 else ""
-    )
-    prefix = f"{headline}\n" if headline else ""
     terms = (document_terms(f"{article.title} {spoken_date(article.date)}"), document_terms(body))
-    pieces = 2 + min(len(head.ids), max(room, 0)) + body_pieces
-    return ChunkInput(
-        chunk, article, prefix + body, [(s + len(prefix), e + len(prefix)) for s, e in spans], terms, pieces
-    )
+    return ChunkInput(chunk, article, body, spans, headline(article.title), terms)
 
 
-def embed_chunks(st: Store, items: list[ChunkInput]) -> tuple[list[list[float]], list[np.ndarray]]:
-    """Chunk vectors and, per chunk, one vector per sentence (rows in ``spans`` order)."""
-    texts, spans = [it.text for it in items], [it.spans for it in items]
-    custom = st._embedder  # a llama-index embedding put there on purpose (benchmarks)
-    if custom is not None and type(custom).__name__ != "BundledEmbedding":
-        flat = [t[s:e] for t, sp in zip(texts, spans) for s, e in sp]
-        sent = np.asarray(custom.get_text_embedding_batch(flat) if flat else [], dtype=np.float32)
-        cuts = np.cumsum([len(sp) for sp in spans])[:-1]
-        return custom.get_text_embedding_batch(texts), list(np.split(sent.reshape(-1, 384), cuts))
-    vectors, sentence_vectors = _encode_with_sentences(st.encoder(), texts, spans)
-    return vectors.tolist(), sentence_vectors
+@lru_cache(maxsize=4096)
+def headline(title: str) -> str:
+    """``title`` cut after HEADLINE_PIECES word pieces."""
+    head = wordpieces.tokenizer().encode(title, add_special_tokens=False)
+    return title if len(head.ids) <= HEADLINE_PIECES else title[: head.offsets[HEADLINE_PIECES - 1][1]]
 
 
-def _encode_with_sentences(
-    enc: Any, texts: list[str], spans: list[list[tuple[int, int]]], *, batch_size: int = 32
-) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Chunk vectors, and each sentence embedded on its own (in the same batches; 32 texts a pass
-    ran 7% faster than 64 here, on windows and on sentences alike).
+def embed_chunks(st: Store, items: list[ChunkInput]) -> tuple[list[list[float]], list[np.ndarray], int]:
+    """Chunk vectors, per chunk one vector per sentence (rows in ``spans`` order), and the word pieces read.
 
-    Two cheaper ways were measured and not taken (README, "Sentence vectors
-    and precision"): sentence vectors pooled from the chunk's own forward pass
-    lowered the seed set's answers (facts 0.896 -> 0.857); a chunk vector
-    composed from its sentences' and headline's vectors (each word read once,
-    full BBC ingest 253 s -> 120 s) moved evidence recall@1 by two questions on
-    each dev half and cost the BBC test half one answer in each measure.
+    Each distinct text of the batch (a sentence, a headline) is one text of a
+    forward pass, so no word piece is read twice: two overlapping windows share
+    their sentence's pass, and an article's windows their headline's. A
+    sentence's vector is the mean of its token states, as a question's is; a
+    window's is the mean of the token states of its headline and all its
+    sentences (the model's own mean pooling over the window, each sentence
+    read in its own pass rather than beside its neighbours).
+
+    Measured before (README, "Sentence vectors and precision"): sentence vectors
+    pooled from a pass over the whole window lowered the seed set's answers
+    (facts 0.896 -> 0.857, cited below its gate), so sentences keep passes of
+    their own; windows composed this way moved BBC dev recall@1 by two
+    questions and halved the word pieces read (2.45M -> 1.06M).
     """
-    flat = list(dict.fromkeys(t[s:e] for t, sp in zip(texts, spans) for s, e in sp))
-    vectors = enc.encode(texts + flat, batch_size=batch_size)
-    by_text = dict(zip(flat, vectors[len(texts) :]))
-    dims = vectors.shape[1]
-    sentence_vectors = [
-        np.vstack([by_text[t[s:e]] for s, e in sp]) if sp else np.zeros((0, dims), np.float32)
-        for t, sp in zip(texts, spans)
-    ]
-    return vectors[: len(texts)], sentence_vectors
+    texts = list(dict.fromkeys(t for it in items for t in it.texts()))
+    sums, counts = st.encoder().pooled(texts)
+    row = {t: i for i, t in enumerate(texts)}
+    unit = mean_pool(sums, counts)
+    chunk_vectors, sentence_vectors = [], []
+    for it in items:
+        idx = [row[t] for t in it.texts()]
+        sentence_vectors.append(unit[idx[1:] if it.headline else idx] if it.spans else unit[[]])
+        chunk_vectors.append(mean_pool(sums[idx].sum(axis=0)[None], counts[idx].sum(keepdims=True))[0].tolist())
+    return chunk_vectors, sentence_vectors, int(counts.sum())

@@ -3,8 +3,10 @@
 Real seed index (bundled model, embedded Chroma in tmp_path): the keyword
 index answers with filters inside its SQL, user text is never FTS syntax,
 term rarity comes from the index, a question reads only the rows it needs and
-embeds only itself, and a store written by the previous format says what to
-do and is brought up to date by the next ingest.
+embeds only itself, each headline and sentence is read by the model once
+and a window's vector is pooled from those passes, a store written by the
+previous format says what to do and is brought up to date by the next ingest,
+and a store holding another kind of vector is refused or rebuilt on request.
 """
 
 from __future__ import annotations
@@ -18,12 +20,12 @@ import numpy as np
 import pytest
 
 import qa
-from qa.catalog import ChunkRecord, unpack_vectors
+from qa.catalog import REBUILDING, ChunkRecord, unpack_vectors
 from qa.chunking import sentences
 from qa.errors import StoreError
 from qa.fast_encoder import encode
 from qa.guard import withhold_instructions
-from qa.index import embedding_input, ingest
+from qa.index import VECTORS, embedding_input, ingest
 from qa.retrieve import make_filters, retrieve
 from qa.store import Store, open_store
 from qa.support import Idf, content_terms
@@ -84,8 +86,7 @@ def test_every_chunk_is_embedded_under_its_headline_with_its_sentence_vectors(st
     article = store.catalog.article(chunk.article_id)
     assert article is not None
     item = embedding_input(chunk, article)
-    assert item.text.startswith(article.title[:20]) and item.text.endswith(chunk.text)
-    assert [item.text[s:e] for s, e in item.spans] == [s.text for s in sentences(chunk.text)]
+    assert item.texts() == [article.title, *(s.text for s in sentences(chunk.text))]
 
     stored = unpack_vectors(store.catalog.sentence_vectors([chunk.id])[chunk.id])
     fresh = encode([s.text for s in sentences(chunk.text)], precision=store.precision)
@@ -95,8 +96,38 @@ def test_every_chunk_is_embedded_under_its_headline_with_its_sentence_vectors(st
     assert np.min(np.sum(stored * fresh, axis=1)) > (0.999 if store.precision == "fp32" else 0.98)
 
 
-def test_headline_is_cut_so_the_model_reads_the_whole_chunk(store: Store):
-    from qa.embed import MAX_WORD_PIECES, word_pieces
+def test_a_window_vector_is_the_mean_of_the_token_states_of_its_headline_and_sentences(store: Store):
+    chunks = sorted(store.catalog.chunks(), key=lambda c: c.id)[:3]
+    stored = store.collection.get(ids=[c.id for c in chunks], include=["embeddings"])
+    by_id = dict(zip(stored["ids"], np.asarray(stored["embeddings"], dtype=np.float32)))
+    for chunk in chunks:
+        article = store.catalog.article(chunk.article_id)
+        assert article is not None
+        sums, counts = store.encoder().pooled(embedding_input(chunk, article).texts())
+        expected = sums.sum(axis=0) / counts.sum()
+        expected /= np.linalg.norm(expected)
+        assert float(by_id[chunk.id] @ expected) > (0.9999 if store.precision == "fp32" else 0.98)
+
+
+def test_an_ingest_reads_each_headline_and_distinct_sentence_of_an_article_once(tmp_path: Path):
+    from qa.wordpieces import count
+
+    seen = []
+    report = ingest([ROOT / "corpus"], store=tmp_path / "s", progress=lambda status: seen.append(status.word_pieces))
+    st = open_store(tmp_path / "s")
+    texts = []
+    for aid in st.catalog.article_ids():
+        article = st.catalog.article(aid)
+        assert article is not None
+        texts += [t for c in st.catalog.chunks_of(aid) for t in embedding_input(c, article).texts()]
+    distinct = dict.fromkeys(texts)  # the seed bulletin is one batch: a text two windows share is read once
+    assert len(distinct) < len(texts)  # windows overlap by a sentence and share their headline
+    assert report.chunks_embedded > 0 and seen[-1] == sum(count(t) for t in distinct)
+
+
+def test_headline_is_cut_at_its_share_of_word_pieces(store: Store):
+    from qa.embed import word_pieces
+    from qa.index import HEADLINE_PIECES
 
     article = store.catalog.article(sorted(store.catalog.article_ids())[0])
     assert article is not None
@@ -104,8 +135,8 @@ def test_headline_is_cut_so_the_model_reads_the_whole_chunk(store: Store):
     text = "word " * 240
     chunk = ChunkRecord("x-000", article.id, 0, 0, len(text), text.strip())
     item = embedding_input(chunk, type(article)(**{**article.__dict__, "title": long_title}))
-    assert item.text.endswith(chunk.text) and word_pieces(item.text) <= MAX_WORD_PIECES
-    assert item.pieces == word_pieces(item.text)
+    assert item.texts() == [item.headline, chunk.text]
+    assert long_title.startswith(item.headline) and word_pieces(item.headline) == HEADLINE_PIECES + 2
 
 
 def _make_previous_format(path: Path) -> None:
@@ -143,3 +174,36 @@ def test_store_records_its_precision_and_refuses_another(seed_store: Path, tmp_p
     assert open_store(seed_store, embed_precision=recorded).precision == recorded
     with pytest.raises(StoreError, match="not one of"):
         open_store(tmp_path / "new", embed_precision="fp8")
+
+
+def _set_vector_kind(path: Path, kind: str | None) -> None:
+    with sqlite3.connect(path / "catalog.sqlite") as conn:
+        conn.execute("DELETE FROM meta WHERE key = 'vectors'")
+        if kind is not None:
+            conn.execute("INSERT INTO meta VALUES ('vectors', ?)", (kind,))
+    conn.close()
+
+
+@pytest.mark.parametrize(("kind", "said"), [(None, "an earlier version"), (REBUILDING, "a rebuild that did not")])
+def test_store_of_another_kind_of_vector_is_refused_in_one_line_and_rebuilt_on_request(
+    seed_store: Path, tmp_path: Path, index_ids: Callable[[Store], dict[str, set[str]]], kind: str | None, said: str
+):
+    _set_vector_kind(seed_store, kind)
+    old = open_store(seed_store)
+    generation, before = old.catalog.generation(), index_ids(old)
+    extra = tmp_path / "extra.txt"
+    extra.write_text("Harbour reopens\n\nThe harbour reopened on Monday after repairs to the sea wall.\n")
+
+    with pytest.raises(StoreError, match=rf"{said}.* one index never mixes two kinds: .*rebuild") as refused:
+        ingest([extra], store=old)
+    assert "\n" not in str(refused.value)
+    assert old.catalog.generation() == generation and index_ids(old) == before  # nothing written
+    assert "Ghafari" in qa.ask(QUESTION, store=old, mode="extractive").text  # still answers
+
+    report = ingest([ROOT / "corpus", extra], store=old, rebuild=True)
+
+    assert report.chunks_embedded == len(old.catalog.chunk_ids()) > len(before["catalog"])  # every chunk again
+    assert old.catalog.vector_kind() == VECTORS
+    ids = index_ids(old)
+    assert ids["catalog"] == ids["keyword"] == ids["sentences"] == ids["chroma"]
+    assert ingest([ROOT / "corpus", extra], store=old).chunks_embedded == 0
