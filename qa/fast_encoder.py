@@ -26,7 +26,6 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-import threading
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -173,19 +172,22 @@ class FastEncoder:
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.tokenizer = Tokenizer.from_file(str(model_path() / "tokenizer.json"))
         self.tokenizer.enable_truncation(MAX_WORD_PIECES)
-        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
-        self._lock = threading.Lock()
+        self.tokenizer.no_padding()  # batches are padded here, to their own longest text
 
     def _batches(self, texts: list[str], batch_size: int) -> Iterator[tuple[list[int], np.ndarray, np.ndarray]]:
         """Per batch: indices into ``texts``, the sums of their token states over real tokens, and those counts."""
+        # One text at a time: encode_batch would start the tokenizer's own thread pool, which on a
+        # small machine takes cores from ONNX Runtime's threads mid-pass.
+        pieces = [self.tokenizer.encode(t).ids for t in texts]
         # sorted by length so each batch pads only to its own longest text
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        order = sorted(range(len(texts)), key=lambda i: len(pieces[i]))
         for start in range(0, len(order), batch_size):
             idx = order[start : start + batch_size]
-            with self._lock:  # the tokenizer's padding state is shared
-                encodings = self.tokenizer.encode_batch([texts[i] for i in idx])
-            ids = np.array([e.ids for e in encodings], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+            ids = np.zeros((len(idx), len(pieces[idx[-1]])), dtype=np.int64)
+            mask = np.zeros_like(ids)
+            for row, i in enumerate(idx):
+                ids[row, : len(pieces[i])] = pieces[i]
+                mask[row, : len(pieces[i])] = 1
             hidden = self.session.run(
                 None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
             )[0]

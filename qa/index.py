@@ -57,6 +57,7 @@ from qa.store import Store, chroma_error, open_store
 
 DEFAULT_CORPUS = Path("corpus")
 EMBED_BATCH = 256  # chunks a batch holds at least (whole articles, so a shared sentence is read once)
+FIRST_BATCH = 32  # the first is smaller: the model starts while the reader is still on the first files
 QUEUE_BATCHES = 4  # batches prepared ahead of the embedder
 # The kind of vector this version writes, recorded in each store: windows pooled from the token
 # states of their headline's and sentences' own passes. Stores without it hold a pass per window.
@@ -246,7 +247,7 @@ def ingest(
         chunks: list[ChunkRecord] = []
         terms: dict[str, tuple[str, str]] = {}
         try:
-            for batch in _produce(roots, plan, chunk_tokens, status):
+            for batch in _produce(roots, plan, chunk_tokens, status, meanwhile=st.encoder):
                 chunks.extend(it.chunk for it in batch)
                 terms.update((it.chunk.id, it.terms) for it in batch)
                 have = catalog.with_sentence_vectors(it.chunk.id for it in batch)
@@ -316,8 +317,11 @@ def _whole_articles(items: list[ChunkInput]) -> Iterator[list[ChunkInput]]:
         yield batch
 
 
-def _produce(roots: list[Path], plan: _Plan, chunk_tokens: int, status: IngestProgress) -> Iterator[list[ChunkInput]]:
-    """Batches of chunks ready to embed, prepared by a producer thread while the caller embeds."""
+def _produce(
+    roots: list[Path], plan: _Plan, chunk_tokens: int, status: IngestProgress, *, meanwhile: Callable[[], object]
+) -> Iterator[list[ChunkInput]]:
+    """Batches of chunks ready to embed, prepared by a producer thread while the caller embeds
+    (and, before the first batch, runs ``meanwhile``: loading the model)."""
     out: queue.Queue[list[ChunkInput] | BaseException | None] = queue.Queue(maxsize=QUEUE_BATCHES)
     stop = threading.Event()
 
@@ -332,13 +336,14 @@ def _produce(roots: list[Path], plan: _Plan, chunk_tokens: int, status: IngestPr
     def work() -> None:
         try:
             pending: list[ChunkInput] = []
+            size = FIRST_BATCH
             for pf in _read(roots, plan.report):
                 for record in plan.add(pf):
                     pending.extend(embedding_input(c, record) for c in chunk_article(record, max_tokens=chunk_tokens))
                     status.chunks_total = status.chunks_done + len(pending) + out.qsize() * EMBED_BATCH
-                if len(pending) >= EMBED_BATCH:  # at a file's end: whole articles
+                if len(pending) >= size:  # at a file's end: whole articles
                     put(pending)
-                    pending = []
+                    pending, size = [], EMBED_BATCH
             plan.finish([p.resolve() for p in roots if p.is_dir()])
             if pending:
                 put(pending)
@@ -351,6 +356,7 @@ def _produce(roots: list[Path], plan: _Plan, chunk_tokens: int, status: IngestPr
     thread = threading.Thread(target=work, name="ingest-reader", daemon=True)
     thread.start()
     try:
+        meanwhile()
         while True:
             item = out.get()
             if item is None:
