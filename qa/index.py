@@ -246,28 +246,33 @@ def ingest(
         added: set[str] = set()
         chunks: list[ChunkRecord] = []
         terms: dict[str, tuple[str, str]] = {}
+        writer = _Writer(st, status, progress)
         try:
             for batch in _produce(roots, plan, chunk_tokens, status, meanwhile=st.encoder):
                 chunks.extend(it.chunk for it in batch)
                 terms.update((it.chunk.id, it.terms) for it in batch)
                 have = catalog.with_sentence_vectors(it.chunk.id for it in batch)
                 todo = [it for it in batch if it.chunk.id not in stored or it.chunk.id not in have]
-                _embed_and_add(st, todo, status, progress)
+                _embed_and_add(st, todo, writer, skipped=len(batch) - len(todo))
                 added.update(it.chunk.id for it in todo)
-                status.chunks_done += len(batch) - len(todo)
                 report.chunks_embedded += len(todo)
             status.reading_done = True
             again, again_terms = _embed_again(st, plan, stored, legacy, report)
             terms.update(again_terms)
             for part in _whole_articles(again):
-                _embed_and_add(st, part, status, progress)
+                _embed_and_add(st, part, writer)
             added.update(it.chunk.id for it in again)
             report.chunks_embedded += len(again)
+            writer.finish()  # every vector written before the catalog lists its chunk
+            if progress:
+                progress(status)
             _relabel(st, plan.relabelled)
         except QAError:
             raise
         except Exception as exc:
             raise chroma_error(exc, st.where) from exc
+        finally:
+            writer.finish(raising=False)
         if plan.changes_catalog or terms or legacy:
             stamp = datetime.now(UTC).isoformat(timespec="seconds")
             gone = catalog.commit(
@@ -424,22 +429,75 @@ def _remove_stale(st: Store, held: set[str], report: IngestReport) -> None:
         report.warnings.append(f"stale vectors may be left in {st.where}; the next ingest removes them")
 
 
-def _embed_and_add(st: Store, todo: list[ChunkInput], status: IngestProgress, progress: Progress | None) -> None:
+def _embed_and_add(st: Store, todo: list[ChunkInput], writer: _Writer, *, skipped: int = 0) -> None:
+    """Embed ``todo`` and hand its vectors to the writer (``skipped``: chunks of the batch already stored)."""
     if todo:
         vectors, sentences, pieces = embed_chunks(st, todo)
-        st.collection.upsert(
-            ids=[it.chunk.id for it in todo],
-            embeddings=vectors,
-            documents=[it.chunk.text for it in todo],
-            metadatas=[chunk_metadata(it.chunk, it.article) for it in todo],
-        )
-        st.catalog.put_sentence_vectors([(it.chunk.id, pack_vectors(s)) for it, s in zip(todo, sentences)])
-        status.word_pieces += pieces
-    status.chunks_done += len(todo)
-    status.articles += len({it.chunk.article_id for it in todo if it.chunk.position == 0})
-    status.chunks_total = max(status.chunks_total, status.chunks_done)
-    if progress:
-        progress(status)
+        writer.put(todo, vectors, [pack_vectors(s) for s in sentences], pieces, skipped)
+    elif skipped:
+        writer.put([], [], [], 0, skipped)
+
+
+class _Writer:
+    """Writes a batch's vectors (Chroma, then the sentence vectors) in a thread of its own while the
+    model reads the next batch, and reports progress once they are written; ``finish`` waits for
+    every write and raises the first failure."""
+
+    def __init__(self, st: Store, status: IngestProgress, progress: Progress | None) -> None:
+        self.st, self.status, self.progress = st, status, progress
+        self.failed: BaseException | None = None
+        self.queue: queue.Queue[tuple[list[ChunkInput], list[list[float]], list[bytes], int, int] | None]
+        self.queue = queue.Queue(2)
+        self.thread: threading.Thread | None = None
+
+    def put(
+        self, todo: list[ChunkInput], vectors: list[list[float]], sentences: list[bytes], pieces: int, skipped: int
+    ) -> None:
+        if self.failed is not None:
+            self.finish()
+        if self.thread is None:
+            self.thread = threading.Thread(target=self._work, name="ingest-writer", daemon=True)
+            self.thread.start()
+        self.queue.put((todo, vectors, sentences, pieces, skipped))
+
+    def _work(self) -> None:
+        try:
+            while (item := self.queue.get()) is not None:
+                if self.failed is None:  # after a failure: drain, so put() never blocks
+                    self._write(*item)
+        finally:
+            self.st.catalog.close()  # this thread's own connection
+
+    def _write(
+        self, todo: list[ChunkInput], vectors: list[list[float]], sentences: list[bytes], pieces: int, skipped: int
+    ) -> None:
+        try:
+            if todo:
+                self.st.collection.upsert(
+                    ids=[it.chunk.id for it in todo],
+                    embeddings=vectors,
+                    documents=[it.chunk.text for it in todo],
+                    metadatas=[chunk_metadata(it.chunk, it.article) for it in todo],
+                )
+                self.st.catalog.put_sentence_vectors([(it.chunk.id, s) for it, s in zip(todo, sentences)])
+            status = self.status
+            status.chunks_done += len(todo) + skipped
+            status.word_pieces += pieces
+            status.articles += len({it.chunk.article_id for it in todo if it.chunk.position == 0})
+            status.chunks_total = max(status.chunks_total, status.chunks_done)
+            if self.progress:
+                self.progress(status)
+        except BaseException as exc:
+            self.failed = exc
+
+    def finish(self, *, raising: bool = True) -> None:
+        if self.thread is not None:
+            self.queue.put(None)
+            self.thread.join()
+            self.thread = None
+        if raising and self.failed is not None:
+            failed, self.failed = self.failed, None
+            raise failed
 
 
 def spoken_date(iso: str) -> str:
