@@ -2,14 +2,17 @@
 
     python -m eval.bench_child ours --store DIR --questions FILE [--warmup FILE] [--add FILE --after Q...]
     python -m eval.bench_child starter --persist DIR --questions FILE [--warmup FILE]
+    python -m eval.bench_child ingest --store DIR --corpus DIR
 
 Run by ``eval.bench_queries`` in a new process, so its peak RSS is that of a
 process answering from one store and nothing else. ``ours`` answers the
 warm-up questions (untimed), then each question once (timed, extractive),
 then, given ``--add``, ingests that file in-process and times the first
 question after it (the first ``--after``) and the others, warm. ``starter``
-times the starter pipeline's retriever on the same questions. Prints one
-JSON object; measures only.
+times the starter pipeline's retriever on the same questions. ``ingest``
+times ``qa.ingest`` of a folder as a user's new process runs it: the wall
+from before ``import qa`` to the report, fixed costs (imports, the model's
+session, Chroma) included. Prints one JSON object; measures only.
 """
 
 from __future__ import annotations
@@ -58,6 +61,19 @@ def ours(ns: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
+def ingest(ns: argparse.Namespace) -> dict[str, Any]:
+    started = time.perf_counter()
+    import qa
+
+    report = qa.ingest([ns.corpus], store=ns.store)
+    return {
+        "wall_s": time.perf_counter() - started,
+        "articles": report.articles,
+        "chunks": report.chunks_embedded,
+        "warnings": len(report.warnings),
+    }
+
+
 def starter(ns: argparse.Namespace) -> dict[str, Any]:
     import chromadb
     from llama_index.core import VectorStoreIndex
@@ -90,15 +106,16 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     p = argparse.ArgumentParser(prog="bench_child")
-    p.add_argument("pipeline", choices=["ours", "starter"])
+    p.add_argument("pipeline", choices=["ours", "starter", "ingest"])
     p.add_argument("--store", type=Path)
     p.add_argument("--persist", type=Path)
-    p.add_argument("--questions", type=Path, required=True)
+    p.add_argument("--corpus", type=Path)
+    p.add_argument("--questions", type=Path)
     p.add_argument("--warmup", type=Path)
     p.add_argument("--add", type=Path)
     p.add_argument("--after", nargs="+", default=[""], help="the first question after --add, then warm ones")
     ns = p.parse_args(argv)
-    out = ours(ns) if ns.pipeline == "ours" else starter(ns)
+    out = {"ours": ours, "starter": starter, "ingest": ingest}[ns.pipeline](ns)
     out["peak_rss_mb"] = _peak_rss_mb()
     print(json.dumps(out))
     return 0

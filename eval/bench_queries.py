@@ -23,14 +23,19 @@ from typing import Any
 from eval.bench_common import ROOT, latency
 
 
-def _env() -> dict[str, str]:
+def _env(changes: dict[str, str | None] | None = None) -> dict[str, str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}
     env.pop("OPENAI_API_KEY", None)  # extractive answers: no network in a benchmark
+    for key, value in (changes or {}).items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
     return env
 
 
-def run_process(cmd: list[str]) -> dict[str, Any]:
-    """Run ``cmd``: wall time, peak RSS (MB), exit code and output.
+def run_process(cmd: list[str], *, env: dict[str, str | None] | None = None) -> dict[str, Any]:
+    """Run ``cmd`` (``env``: variables to set, or with None to unset): wall time, peak RSS (MB), exit code and output.
 
     Linux carries a parent's peak RSS into a child it forks and execs, so a
     child of this (large) process would report at least our own peak: the
@@ -42,7 +47,7 @@ def run_process(cmd: list[str]) -> dict[str, Any]:
         wrap = ["/usr/bin/time", "-f", "%M", "-o", str(rss_file)] if Path("/usr/bin/time").exists() else []
         with open(Path(tmp) / "out", "w+b") as out, open(Path(tmp) / "err", "w+b") as err:
             started = time.perf_counter()
-            proc = subprocess.Popen([*wrap, *cmd], cwd=ROOT, env=_env(), stdout=out, stderr=err)
+            proc = subprocess.Popen([*wrap, *cmd], cwd=ROOT, env=_env(env), stdout=out, stderr=err)
             _, status, usage = os.wait4(proc.pid, 0)
             wall = time.perf_counter() - started
             out.seek(0)

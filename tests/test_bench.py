@@ -40,7 +40,7 @@ def quick_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subpro
 
 def test_every_target_has_a_row_even_with_nothing_measured():
     rows = target_rows({"meta": {"scale": 16}})
-    assert len(TARGETS) == len(set(TARGETS)) == 13
+    assert len(TARGETS) == len(set(TARGETS)) == 15
     assert all(row["holds"] is None for row in rows)
 
 
@@ -63,7 +63,14 @@ def test_quick_bench_json_holds_every_target_at_1x_and_the_scale_copy(quick_repo
     for name in ("cold_ask_s", "warm_answer_p50_ms", "ask_peak_rss_mb", "answering_peak_rss_mb"):
         assert rows[name]["ours_1x"] is not None and rows[name]["ours_scale"] is not None, name
         assert rows[name]["starter"] is not None, name
-    for name in ("add_article_cli_s", "add_article_in_process_s", "next_question_extra_ms", "ingest_wall_s"):
+    for name in (
+        "add_article_cli_s",
+        "add_article_in_process_s",
+        "next_question_extra_ms",
+        "ingest_wall_s",
+        "ingest_model_s",
+        "ingest_wall_vs_model",
+    ):
         assert rows[name]["ours_1x"] is not None, name
     assert rows["embed_precision"]["ours_1x"].split()[0] in {"fp32", "int8"}
 
@@ -79,7 +86,7 @@ def test_quick_bench_scale_copy_holds_twice_the_chunks(quick_report):
 def test_quick_bench_embeds_all_of_our_text_and_not_all_of_the_starters(quick_report):
     out, _ = quick_report
     ingest = json.loads((out / "bench.json").read_text(encoding="utf-8"))["ingest"]
-    assert ingest["starter"]["articles"] == 20
+    assert ingest["starter"]["articles"] == 120
     assert ingest["ours"]["share_not_embedded"] == 0
     assert ingest["starter"]["share_not_embedded"] > 0
 
