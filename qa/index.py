@@ -8,8 +8,9 @@ front matter or manifest) updates the catalog and Chroma's metadata without
 embedding (a new headline is embedded again: every chunk carries it); the
 same text arriving in another file keeps the metadata it has.
 
-Pipelined: a producer thread reads, parses, plans and chunks while the main
-thread embeds and writes (ONNX Runtime releases the GIL); a batch holds whole
+Pipelined: a reader thread reads, parses, plans and chunks, the main thread
+runs the model, and a writer thread stores each batch's vectors while the
+model reads the next (ONNX Runtime releases the GIL); a batch holds whole
 articles. Every word is read by the model once: each distinct sentence of a
 batch, and each headline, is one text of a forward pass, and both kinds of
 vector come from those token states (``embed_chunks``): a sentence's vector
@@ -239,7 +240,7 @@ def ingest(
     with st.writer():
         catalog = st.catalog
         catalog.set_embed_precision(st.precision)
-        legacy = catalog.schema() < SCHEMA_VERSION or _rebuilding(st, rebuild)
+        redo_all = catalog.schema() < SCHEMA_VERSION or _rebuilding(st, rebuild)
         plan = _Plan(catalog, report)
         stored = st.chroma_ids()
         status = IngestProgress()
@@ -257,7 +258,7 @@ def ingest(
                 added.update(it.chunk.id for it in todo)
                 report.chunks_embedded += len(todo)
             status.reading_done = True
-            again, again_terms = _embed_again(st, plan, stored, legacy, report)
+            again, again_terms = _embed_again(st, plan, stored, redo_all, report)
             terms.update(again_terms)
             for part in _whole_articles(again):
                 _embed_and_add(st, part, writer)
@@ -273,7 +274,7 @@ def ingest(
             raise chroma_error(exc, st.where) from exc
         finally:
             writer.finish(raising=False)
-        if plan.changes_catalog or terms or legacy:
+        if plan.changes_catalog or terms or redo_all:
             stamp = datetime.now(UTC).isoformat(timespec="seconds")
             gone = catalog.commit(
                 files=plan.files,
@@ -375,12 +376,12 @@ def _produce(
 
 
 def _embed_again(
-    st: Store, plan: _Plan, stored: set[str], legacy: bool, report: IngestReport
+    st: Store, plan: _Plan, stored: set[str], redo_all: bool, report: IngestReport
 ) -> tuple[list[ChunkInput], dict[str, tuple[str, str]]]:
     """Known chunks to embed again, and the keyword rows to rewrite.
 
     Embedded again: chunks Chroma lost, chunks without sentence vectors,
-    every chunk of a store of the previous format, and the chunks of an
+    every chunk of a store of the previous format or being rebuilt, and the chunks of an
     article with a new headline. Rewritten: those, plus every chunk of an
     article with new metadata (its date is in the keyword index).
     """
@@ -391,7 +392,7 @@ def _embed_again(
         report.warnings.append(
             f"{len(lost)} chunks the catalog lists were missing from Chroma at {st.where}; embedded them again"
         )
-    redo = listed if legacy else lost | catalog.without_sentence_vectors()
+    redo = listed if redo_all else lost | catalog.without_sentence_vectors()
     retitled = {aid for aid, new in plan.relabelled.items() if (old := catalog.article(aid)) and old.title != new.title}
     inputs, terms = [], {}
     for aid in sorted({cid.rsplit("-", 1)[0] for cid in redo} | set(plan.relabelled)):
