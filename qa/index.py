@@ -342,7 +342,7 @@ def _produce(
     def work() -> None:
         try:
             pending: list[ChunkInput] = []
-            size = FIRST_BATCH
+            size = min(FIRST_BATCH, EMBED_BATCH)  # smaller, never larger
             for pf in _read(roots, plan.report):
                 for record in plan.add(pf):
                     pending.extend(embedding_input(c, record) for c in chunk_article(record, max_tokens=chunk_tokens))
