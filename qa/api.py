@@ -101,10 +101,15 @@ def ingest(
     store: Store | Path | str | None = None,
     chroma_url: str | None = None,
     progress: Progress | None = None,
+    rebuild: bool = False,
 ) -> IngestReport:
-    """Add bulletins (files or folders; default ``corpus/``) to the index."""
+    """Add bulletins (files or folders; default ``corpus/``) to the index.
+
+    ``rebuild`` embeds every chunk the index holds again: how an index built by
+    an earlier version (another kind of vector, refused otherwise) is brought up to date.
+    """
     paths = list(paths) if paths is not None else [default_corpus()]
-    return _ingest(paths, store=get_store(store, chroma_url=chroma_url), progress=progress)
+    return _ingest(paths, store=get_store(store, chroma_url=chroma_url), progress=progress, rebuild=rebuild)
 
 
 def _ready(store: Store | Path | str | None, chroma_url: str | None) -> Store:

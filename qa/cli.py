@@ -35,6 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="add bulletin files or folders to the index (default: corpus/)")
     p.add_argument("paths", nargs="*", type=Path)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--rebuild", action="store_true", help="embed every chunk of the index again (an index of an earlier version)"
+    )
     _common(p)
 
     p = sub.add_parser("ask", help="answer a question with cited sources")
@@ -82,7 +85,7 @@ def cmd_ingest(ns: argparse.Namespace) -> int:
     from qa.api import get_store, ingest, settings
 
     store = get_store(ns.store, chroma_url=ns.chroma_url or (settings().chroma_url if ns.store is None else None))
-    report = ingest(ns.paths or None, store=store, progress=None if ns.quiet else _progress())
+    report = ingest(ns.paths or None, store=store, progress=None if ns.quiet else _progress(), rebuild=ns.rebuild)
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(report.summary())

@@ -304,7 +304,7 @@ def _rebuilding(st: Store, rebuild: bool) -> bool:
         what = "a rebuild that did not finish" if kind == REBUILDING else "an earlier version (a pass per window)"
         raise StoreError(
             f"the index at {st.where} holds vectors from {what} and one index never mixes two kinds: "
-            f"ingest into a new folder (`qa ingest PATH --store NEW`) or rebuild it (qa.index.ingest(..., rebuild=True))"
+            f"rebuild it (`qa ingest --rebuild PATH ...`, or qa.ingest(..., rebuild=True)) or ingest into a new folder"
         )
     catalog.set_vector_kind(REBUILDING)  # until the commit: a killed rebuild is refused, not mixed
     return True

@@ -155,3 +155,25 @@ def test_calibrate_dry_run_scores_the_dev_half_and_leaves_the_calibration_file_a
     dev = sum(1 for line in (ROOT / "eval" / "gold.jsonl").read_text().splitlines() if line.strip()) // 2
     assert f"gold.jsonl ({dev})" in done.stdout and "before" in done.stdout and "after" in done.stdout
     assert calibration.PATH.read_bytes() == before
+
+
+def test_ingest_refuses_an_index_of_an_earlier_version_in_one_line_and_rebuild_brings_it_up_to_date(
+    tmp_path: Path,
+) -> None:
+    import sqlite3
+
+    path = tmp_path / "old"
+    assert qa_cli("ingest", "--store", str(path), "--quiet").returncode == 0
+    with sqlite3.connect(path / "catalog.sqlite") as conn:  # as an index written before the kind was recorded
+        conn.execute("DELETE FROM meta WHERE key = 'vectors'")
+    conn.close()
+
+    refused = qa_cli("ingest", "--store", str(path), "--quiet")
+    assert refused.returncode != 0 and "Traceback" not in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1 and "qa ingest --rebuild" in refused.stderr
+
+    rebuilt = qa_cli("ingest", "--store", str(path), "--quiet", "--rebuild")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "34 chunks embedded" in rebuilt.stdout  # every chunk again
+    again = qa_cli("ingest", "--store", str(path), "--quiet")
+    assert again.returncode == 0 and "0 chunks embedded" in again.stdout, again.stdout
