@@ -441,11 +441,13 @@ def _embed_and_add(st: Store, todo: list[ChunkInput], writer: _Writer, *, skippe
 
 class _Writer:
     """Writes a batch's vectors (Chroma, then the sentence vectors) in a thread of its own while the
-    model reads the next batch, and reports progress once they are written; ``finish`` waits for
-    every write and raises the first failure."""
+    model reads the next batch; ``finish`` waits for every write and raises the first failure.
+    Progress is reported from the caller's thread, at each ``put``, for the batches written so far:
+    a caller's progress bar (the page's) belongs to that thread and cannot be drawn from this one."""
 
     def __init__(self, st: Store, status: IngestProgress, progress: Progress | None) -> None:
         self.st, self.status, self.progress = st, status, progress
+        self._reported = -1
         self.failed: BaseException | None = None
         self.queue: queue.Queue[tuple[list[ChunkInput], list[list[float]], list[bytes], int, int] | None]
         self.queue = queue.Queue(2)
@@ -456,6 +458,9 @@ class _Writer:
     ) -> None:
         if self.failed is not None:
             self.finish()
+        if self.progress and self.status.chunks_done != self._reported:
+            self._reported = self.status.chunks_done
+            self.progress(self.status)
         if self.thread is None:
             self.thread = threading.Thread(target=self._work, name="ingest-writer", daemon=True)
             self.thread.start()
@@ -486,8 +491,6 @@ class _Writer:
             status.word_pieces += pieces
             status.articles += len({it.chunk.article_id for it in todo if it.chunk.position == 0})
             status.chunks_total = max(status.chunks_total, status.chunks_done)
-            if self.progress:
-                self.progress(status)
         except BaseException as exc:
             self.failed = exc
 

@@ -220,3 +220,23 @@ def test_leftover_vectors_do_not_crowd_out_real_passages(store: Store):
     )
     passages = retrieve(store, question, k=5, mode="dense")
     assert len(passages) == 5 and not any(p.chunk_id.startswith("orphan") for p in passages)
+
+
+def test_progress_is_reported_on_the_callers_thread_and_ends_with_every_chunk(tmp_path: Path, monkeypatch):
+    import threading
+
+    import qa.index
+
+    monkeypatch.setattr(qa.index, "FIRST_BATCH", 4)  # several batches, so the writer thread stores some
+    monkeypatch.setattr(qa.index, "EMBED_BATCH", 8)
+    calls: list[tuple[str, int, int]] = []
+
+    def progress(status: qa.index.IngestProgress) -> None:  # a page's progress bar only works on its own thread
+        calls.append((threading.current_thread().name, status.chunks_done, status.chunks_total))
+
+    report = ingest([ROOT / "corpus", BULLETINS], store=tmp_path / "s", progress=progress)
+
+    assert len(calls) >= 3
+    assert {name for name, _, _ in calls} == {threading.current_thread().name}
+    done = [d for _, d, _ in calls]
+    assert done == sorted(done) and calls[-1][1] == calls[-1][2] == report.chunks_embedded
