@@ -27,13 +27,19 @@ RETRIEVERS: tuple[Retriever, ...] = ("dense", "keyword", "hybrid")
 def build_index(
     corpus: Path, folder: Path, chunk_tokens: int, *, say: Callable[[str], None], precision: str | None = None
 ) -> Any:
-    """Index ``corpus`` (or bring a kept index up to date) at ``precision`` (None: the default for this CPU)."""
-    from qa.index import ingest
+    """Index ``corpus`` (or bring a kept index up to date) at ``precision`` (None: the default for this CPU).
+
+    A kept index is the eval's own cache: one whose vectors are of an earlier kind is embedded again
+    (a user's index is refused instead, see ``qa.index``)."""
+    from qa.index import ingest, outdated
     from qa.store import open_store
 
     store = open_store(folder / f"chunks-{chunk_tokens}", embed_precision=precision)
     started = time.perf_counter()
-    result = ingest([corpus], store=store, chunk_tokens=chunk_tokens)
+    rebuild = outdated(store)
+    if rebuild:
+        say(f"index: {store.where} holds vectors of an earlier kind: embedding every chunk again")
+    result = ingest([corpus], store=store, chunk_tokens=chunk_tokens, rebuild=rebuild)
     for warning in result.warnings:
         say(f"warning: {warning}")
     chunks = store.catalog.counts()["chunks"]

@@ -291,6 +291,12 @@ def ingest(
     return report
 
 
+def outdated(st: Store) -> bool:
+    """Whether the store holds vectors of an earlier kind (or a rebuild that did not finish): ``ingest``
+    refuses it unless asked to rebuild."""
+    return st.catalog.vector_kind() != VECTORS and bool(st.catalog.chunk_count())
+
+
 def _rebuilding(st: Store, rebuild: bool) -> bool:
     """Whether every chunk must be embedded again; refuses a store of another kind of vector unless ``rebuild``."""
     catalog = st.catalog

@@ -266,3 +266,22 @@ def test_a_model_runs_headline_names_the_reader_and_how_much_it_read() -> None:
     read = text_tables({"seed": {"run": run | {"reader": "local qwen", "read_budget": 300}}})
     assert "read by" not in plain
     assert "read by local qwen, 300 tokens of sources" in read.splitlines()[0]
+
+
+def test_a_kept_eval_index_of_an_earlier_kind_of_vector_is_embedded_again_not_refused(tmp_path: Path) -> None:
+    import sqlite3
+
+    from eval.runs import build_index
+    from qa.index import DEFAULT_CORPUS, VECTORS, ingest, outdated
+
+    said: list[str] = []
+    store = build_index(DEFAULT_CORPUS, tmp_path, 120, say=said.append)
+    assert not outdated(store) and not any("earlier kind" in s for s in said)
+    with sqlite3.connect(tmp_path / "chunks-120" / "catalog.sqlite") as conn:  # as an index of the earlier kind
+        conn.execute("DELETE FROM meta WHERE key = 'vectors'")
+    conn.close()
+
+    store = build_index(DEFAULT_CORPUS, tmp_path, 120, say=said.append)
+    assert any("earlier kind" in s for s in said)
+    assert store.catalog.vector_kind() == VECTORS and not outdated(store)
+    assert ingest([DEFAULT_CORPUS], store=store).chunks_embedded == 0  # the user's path takes it as it is now
