@@ -63,11 +63,27 @@ def default_cache_dir() -> Path:
     return Path(base) / "bulletin-qa"
 
 
+FINGERPRINT_BYTES = 1 << 20  # read from each end of the weights file
+
+
 def _fingerprint() -> str:
-    """Changes when the bundled weights change, so a stale export is never used."""
+    """Changes when the bundled weights or ONNX Runtime (which fuses the graph) change, so a stale export is
+    never used; the same weights in another virtual environment (another clone) share one export.
+
+    The weights are known by their size and their first and last megabyte (the safetensors header and
+    the last layers' tensors), not by a whole-file hash, which would cost every process a read of 90 MB.
+    """
+    import onnxruntime
+
     weights = model_path() / "model.safetensors"
-    st = weights.stat()
-    return hashlib.sha256(f"{weights.resolve()}:{st.st_size}:{st.st_mtime_ns}".encode()).hexdigest()[:12]
+    digest = hashlib.sha256()
+    with weights.open("rb") as f:
+        size = f.seek(0, os.SEEK_END)
+        for at in (0, max(0, size - FINGERPRINT_BYTES)):
+            f.seek(at)
+            digest.update(f.read(FINGERPRINT_BYTES))
+    digest.update(f"{size}:{onnxruntime.__version__}".encode())
+    return digest.hexdigest()[:12]
 
 
 def onnx_path(cache_dir: Path | str | None = None) -> Path:

@@ -139,3 +139,23 @@ def test_bundled_embedding_embeds_in_the_precision_it_is_given(
     got = np.array(embedding.get_text_embedding_batch(REAL_SENTENCES), dtype=np.float32)
     want = (fp32 if precision == "fp32" else int8).encode(REAL_SENTENCES)
     assert np.allclose(got, want, atol=1e-6)
+
+
+def test_the_export_is_shared_by_every_copy_of_the_same_weights_and_changes_with_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qa import fast_encoder
+
+    weights = fast_encoder.model_path() / "model.safetensors"
+    own = onnx_path(tmp_path)
+    other = tmp_path / "other-venv"  # the same package installed elsewhere, written at another time
+    other.mkdir()
+    shutil.copyfile(weights, other / "model.safetensors")
+    monkeypatch.setattr(fast_encoder, "model_path", lambda: other)
+    assert onnx_path(tmp_path) == own
+    with (other / "model.safetensors").open("r+b") as f:  # other weights: the last tensor's last byte
+        f.seek(-1, os.SEEK_END)
+        last = f.read(1)
+        f.seek(-1, os.SEEK_END)
+        f.write(bytes([last[0] ^ 1]))
+    assert onnx_path(tmp_path) != own
