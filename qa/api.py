@@ -13,15 +13,16 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from qa import reader
-from qa.answer import Answer, Mode, Preview, stream_answer
 from qa.index import IngestReport, Progress
 from qa.index import ingest as _ingest
 from qa.llm import LLMConfig
 from qa.settings import Settings
 from qa.store import Store, open_store
+
+if TYPE_CHECKING:  # the answer path loads on the first question: `qa ingest FILE` never needs it
+    from qa.answer import Answer, Mode, Preview
 
 DEFAULT_CORPUS = Path("corpus")
 _PACKAGE_CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -55,6 +56,7 @@ def llm_config(s: Settings) -> LLMConfig | None:
 @lru_cache(maxsize=1)
 def local_budget() -> int:
     """How much the bundled model reads on this CPU (``qa.reader.budget_for_flags``)."""
+    from qa import reader
     from qa.precision import cpu_flags
 
     return reader.budget_for_flags(cpu_flags())
@@ -133,6 +135,8 @@ def ask_stream(
     llm: LLMConfig | None = None,
 ) -> Iterator[str | Preview | Answer]:
     """When a model reads: the extractive ``Preview`` first; then text deltas, then the final ``Answer``."""
+    from qa.answer import stream_answer
+
     config = llm if llm is not None else llm_config(settings())
     return stream_answer(
         _ready(store, chroma_url),
@@ -149,6 +153,8 @@ def ask_stream(
 
 def ask(question: str, **options: Any) -> Answer:
     """Answer ``question`` from the indexed bulletins, with verified citations."""
+    from qa.answer import Answer
+
     *_, final = ask_stream(question, **options)
     if not isinstance(final, Answer):  # pragma: no cover - ask_stream always ends with one
         raise TypeError("ask_stream did not end with an Answer")

@@ -8,9 +8,9 @@ and prompt budgets live with their callers.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from functools import lru_cache
+from importlib.machinery import PathFinder
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +18,13 @@ ENCODING = "cl100k_base"
 
 
 def _bundled_cache_dir() -> str | None:
-    spec = importlib.util.find_spec("llama_index.core")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    path = Path(next(iter(spec.submodule_search_locations))) / "_static" / "tiktoken_cache"
-    return str(path) if path.is_dir() else None
+    """llama-index-core's tiktoken cache, found without importing llama-index (about 0.1 s)."""
+    spec = PathFinder.find_spec("llama_index")
+    for root in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(root) / "core" / "_static" / "tiktoken_cache"
+        if path.is_dir():
+            return str(path)
+    return None
 
 
 @lru_cache(maxsize=1)

@@ -177,3 +177,28 @@ def test_ingest_refuses_an_index_of_an_earlier_version_in_one_line_and_rebuild_b
     assert "34 chunks embedded" in rebuilt.stdout  # every chunk again
     again = qa_cli("ingest", "--store", str(path), "--quiet")
     assert again.returncode == 0 and "0 chunks embedded" in again.stdout, again.stdout
+
+
+def test_ingesting_a_file_never_loads_the_answer_path_llama_index_or_openai(tmp_path: Path) -> None:
+    script = (
+        "import sys\n"
+        "from qa.cli import main\n"
+        f"code = main(['ingest', {str(ROOT / 'corpus')!r}, '--store', {str(tmp_path / 'store')!r}, '--quiet'])\n"
+        "loaded = sorted(m for m in ('qa.answer', 'qa.reader', 'qa.extractive', 'llama_index', 'openai') "
+        "if m in sys.modules)\n"
+        "print(code, loaded)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "QA_"))}
+    run = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip().splitlines()[-1] == "0 []"
+    # the public names still load on first use
+    asked = subprocess.run(
+        [sys.executable, "-c", "import qa; print(qa.ask.__module__, qa.Answer.__name__, qa.IngestReport.__name__)"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert asked.stdout.split() == ["qa.api", "Answer", "IngestReport"], asked.stderr
