@@ -11,7 +11,7 @@ from dataclasses import replace
 import pytest
 
 from qa import reader
-from qa.answer import UNSUPPORTED_MARK, Answer, read_answer, rules_stand_in
+from qa.answer import UNSUPPORTED_MARK, Answer, read_answer, rules_for_unstated
 from qa.chunking import sentences
 from qa.extractive import Candidate
 from qa.retrieve import Passage
@@ -173,34 +173,21 @@ def test_an_answer_that_restates_the_question_without_the_fact_asked_is_refused(
     assert not dated.refused and not dated.checks["kind_unstated"]
 
 
-def test_the_rules_answer_stands_in_for_a_model_answer_a_check_overturned_but_not_for_the_models_refusal(
-    read,
-) -> None:
+def test_the_rules_answer_stands_in_for_a_model_answer_that_gave_no_fact_of_the_kind_asked(read) -> None:
     ps, lines = read
     n = n_of(lines, "published on Tuesday")
     question = "When was the Monitoring Team's report published?"
+    model = read_answer(question, lines, f"The Monitoring Team's report was published [{n}].", passages=ps)
     rules = Answer(question, "The report was published on Tuesday. [1]", mode="extractive")
-    unstated = read_answer(question, lines, f"The Monitoring Team's report was published [{n}].", passages=ps)
-    shown = rules_stand_in(unstated, rules)
+    shown = rules_for_unstated(model, rules)
     assert shown.text == rules.text and shown.mode == "extractive" and not shown.refused
     assert shown.checks["rules_answer"] and "did not give the date asked for" in shown.notices[-1]
-    # no rules' answer to show: the refusal stands
-    assert rules_stand_in(unstated, replace(rules, refused=True)) is unstated
-
-    elsewhere = read_answer(  # cited from an article that does not name Pakistan
+    # no rules' answer to show: the refusal stands; refused for another reason: the rules are not asked
+    assert rules_for_unstated(model, replace(rules, refused=True)) is model
+    elsewhere = read_answer(
         "Who leads ISIS-K in Pakistan?",
         lines,
         f"Sanaullah Ghafari leads ISIS-K [{n_of(lines, 'Ghafari')}].",
         passages=ps,
     )
-    assert elsewhere.refused and elsewhere.checks["vetoed"] == ["qualifier_unmet"]
-    assert "about another subject" in rules_stand_in(elsewhere, rules).notices[-1]
-
-    unstated_anywhere = read_answer(question, lines, f"It was published in March 1999 [{n}].", passages=ps)
-    assert unstated_anywhere.refused and unstated_anywhere.checks["unsupported"]
-    assert "not stated in the sentences" in rules_stand_in(unstated_anywhere, rules).notices[-1]
-
-    declined = read_answer(question, lines, "NOT_IN_SOURCES", passages=ps)  # the model's own refusal stands
-    assert rules_stand_in(declined, rules) is declined
-    stands = read_answer(question, lines, f"It was published on Tuesday [{n}].", passages=ps)
-    assert not stands.refused and rules_stand_in(stands, rules) is stands
+    assert rules_for_unstated(elsewhere, rules) is elsewhere
