@@ -293,19 +293,20 @@ def ingest(
 
 def outdated(st: Store) -> bool:
     """Whether the store holds vectors of an earlier kind (or a rebuild that did not finish): ``ingest``
-    refuses it unless asked to rebuild."""
-    return st.catalog.vector_kind() != VECTORS and bool(st.catalog.chunk_count())
+    refuses it unless asked to rebuild. A new store (no kind recorded, no chunk) is not outdated."""
+    kind = st.catalog.vector_kind()
+    return kind != VECTORS and (kind is not None or bool(st.catalog.chunk_count()))
 
 
 def _rebuilding(st: Store, rebuild: bool) -> bool:
     """Whether every chunk must be embedded again; refuses a store of another kind of vector unless ``rebuild``."""
     catalog = st.catalog
     kind = catalog.vector_kind()
-    if kind == VECTORS:
+    if not outdated(st):
+        if kind is None:
+            catalog.set_vector_kind(VECTORS)  # a new store
+            return False
         return rebuild
-    if kind is None and not catalog.chunk_count():
-        catalog.set_vector_kind(VECTORS)  # a new store
-        return False
     if not rebuild:
         what = "a rebuild that did not finish" if kind == REBUILDING else "an earlier version (a pass per window)"
         raise StoreError(

@@ -240,3 +240,22 @@ def test_progress_is_reported_on_the_callers_thread_and_ends_with_every_chunk(tm
     assert {name for name, _, _ in calls} == {threading.current_thread().name}
     done = [d for _, d, _ in calls]
     assert done == sorted(done) and calls[-1][1] == calls[-1][2] == report.chunks_embedded
+
+
+def test_a_store_is_outdated_exactly_when_ingest_would_refuse_it(tmp_path: Path):
+    from qa.errors import StoreError
+    from qa.index import REBUILDING, outdated
+
+    fresh = open_store(tmp_path / "new")
+    assert not outdated(fresh)
+    ingest([ROOT / "corpus"], store=fresh)
+    assert not outdated(fresh)
+
+    killed = open_store(tmp_path / "killed")  # a rebuild killed before any chunk was listed
+    killed.catalog.set_vector_kind(REBUILDING)
+    assert outdated(killed)
+    with pytest.raises(StoreError, match="did not finish"):
+        ingest([ROOT / "corpus"], store=killed)
+    assert killed.catalog.counts()["chunks"] == 0  # nothing written
+    ingest([ROOT / "corpus"], store=killed, rebuild=True)
+    assert not outdated(killed)
