@@ -80,7 +80,9 @@ def local_config(**overrides: Any) -> LLMConfig:
     return LLMConfig(**(options | overrides))
 
 
-def get_store(store: Store | Path | str | None = None, *, chroma_url: str | None = None) -> Store:
+def get_store(store: Store | Path | str | None = None, *, chroma_url: str | None = None, warm: bool = False) -> Store:
+    """The store at ``store`` (default: the settings'), opened once per process; ``warm``: the caller
+    will embed, so the model loads while Chroma opens (see ``qa.store.open_store``)."""
     if isinstance(store, Store):
         return store
     path = Path(store) if store is not None else settings().store
@@ -89,7 +91,7 @@ def get_store(store: Store | Path | str | None = None, *, chroma_url: str | None
     with _stores_lock:
         if key not in _stores:
             # a store keeps the precision that built it; QA_EMBED_PRECISION only chooses for a new one
-            _stores[key] = open_store(path, chroma_url=url, embed_precision=settings().embed_precision)
+            _stores[key] = open_store(path, chroma_url=url, embed_precision=settings().embed_precision, warm=warm)
         return _stores[key]
 
 
@@ -111,11 +113,11 @@ def ingest(
     an earlier version (another kind of vector, refused otherwise) is brought up to date.
     """
     paths = list(paths) if paths is not None else [default_corpus()]
-    return _ingest(paths, store=get_store(store, chroma_url=chroma_url), progress=progress, rebuild=rebuild)
+    return _ingest(paths, store=get_store(store, chroma_url=chroma_url, warm=True), progress=progress, rebuild=rebuild)
 
 
 def _ready(store: Store | Path | str | None, chroma_url: str | None) -> Store:
-    st = get_store(store, chroma_url=chroma_url)
+    st = get_store(store, chroma_url=chroma_url, warm=True)
     if store is None and st.catalog.counts()["articles"] == 0 and default_corpus().is_dir():
         _ingest([default_corpus()], store=st)  # first use of the default store
     return st

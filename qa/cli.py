@@ -84,7 +84,9 @@ def _progress() -> Any:
 def cmd_ingest(ns: argparse.Namespace) -> int:
     from qa.api import get_store, ingest, settings
 
-    store = get_store(ns.store, chroma_url=ns.chroma_url or (settings().chroma_url if ns.store is None else None))
+    store = get_store(
+        ns.store, chroma_url=ns.chroma_url or (settings().chroma_url if ns.store is None else None), warm=True
+    )
     report = ingest(ns.paths or None, store=store, progress=None if ns.quiet else _progress(), rebuild=ns.rebuild)
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -97,7 +99,7 @@ def cmd_ask(ns: argparse.Namespace) -> int:
     from qa.api import ask, get_store, settings
 
     s = settings()
-    store = get_store(ns.store, chroma_url=ns.chroma_url) if (ns.store or ns.chroma_url) else None
+    store = get_store(ns.store, chroma_url=ns.chroma_url, warm=True) if (ns.store or ns.chroma_url) else None
     answer = ask(
         ns.question,
         store=store,

@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import threading
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -244,9 +245,38 @@ def _encoder(cache_dir: str | None, threads: int, precision: str) -> FastEncoder
     return FastEncoder(cache_dir, threads=threads, precision=precision)
 
 
+_loading = threading.Lock()  # a second caller waits for the first one's load instead of loading it again
+
+
 def encoder(cache_dir: str | None = None, threads: int = 0, precision: str | None = None) -> FastEncoder:
     """One shared encoder per (folder, threads, precision); ``precision=None`` lets the CPU choose."""
-    return _encoder(cache_dir, threads, precision or default_precision())
+    with _loading:
+        return _encoder(cache_dir, threads, precision or default_precision())
+
+
+def load_in_background(precision: str) -> threading.Thread | None:
+    """Start loading the encoder at ``precision`` in a thread of its own, so the caller can import and
+    open other things (Chroma: about 0.7 s) meanwhile; the first ``encoder()`` call then waits for it.
+
+    Only when the model file is already exported (the one-time export imports torch and transformers,
+    which is not done beside other imports), and with ONNX Runtime and tokenizers imported first in the
+    caller's thread: a package imported by two threads at once can be seen half-initialised. A failure
+    in the thread is left for that first call to raise again."""
+    path = onnx_path()
+    if not (path if precision == "fp32" else quantized_path(path, precision)).exists():
+        return None
+    import onnxruntime  # noqa: F401
+    import tokenizers  # noqa: F401
+
+    def load() -> None:
+        try:
+            encoder(precision=precision)
+        except Exception:  # noqa: BLE001 - raised again, and reported, where it is used
+            pass
+
+    thread = threading.Thread(target=load, name="encoder-load")
+    thread.start()
+    return thread
 
 
 def encode(

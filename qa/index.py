@@ -235,7 +235,9 @@ def ingest(
     report = IngestReport()
     roots = [Path(p) for p in (paths or [DEFAULT_CORPUS])]
     st = (
-        store if isinstance(store, Store) else open_store(store, chroma_url=chroma_url, embed_precision=embed_precision)
+        store
+        if isinstance(store, Store)
+        else open_store(store, chroma_url=chroma_url, embed_precision=embed_precision, warm=True)
     )
     with st.writer():
         catalog = st.catalog

@@ -179,11 +179,14 @@ def open_store(
     chroma_url: str | None = None,
     create: bool = True,
     embed_precision: str | None = None,
+    warm: bool = False,
 ) -> Store:
     """Open (or create) the store. Raises StoreError with a remedy when it can't.
 
     ``embed_precision`` is an explicit choice (QA_EMBED_PRECISION): a new
     store is built with it, and a store built with another one is refused.
+    ``warm``: the caller will embed (an ingest, a question), so the model
+    loads in a thread of its own while Chroma is imported and opened.
     """
     path = Path(path) if path is not None else DEFAULT_STORE
     if not create and not (path / "catalog.sqlite").exists():
@@ -197,6 +200,10 @@ def open_store(
             f"the index at {chroma_url or path} was built with {recorded} embeddings, not {embed_precision}: "
             f"unset QA_EMBED_PRECISION (or set it to {recorded}), or ingest into a new store"
         )
+    if warm:
+        from qa import fast_encoder
+
+        fast_encoder.load_in_background(recorded or embed_precision or default_precision())
     try:
         client = _client(path, chroma_url)
         collection = client.get_or_create_collection(

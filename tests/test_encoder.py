@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -159,3 +160,47 @@ def test_the_export_is_shared_by_every_copy_of_the_same_weights_and_changes_with
         f.seek(-1, os.SEEK_END)
         f.write(bytes([last[0] ^ 1]))
     assert onnx_path(tmp_path) != own
+
+
+OPEN_TO_EMBED = """
+import sys, threading
+from qa import fast_encoder
+loaded_by = []
+real_init = fast_encoder.FastEncoder.__init__
+def init(self, *args, **kwargs):
+    loaded_by.append((threading.current_thread().name, "chromadb" in sys.modules))
+    real_init(self, *args, **kwargs)
+fast_encoder.FastEncoder.__init__ = init
+from qa.store import open_store
+st = open_store(sys.argv[1], warm=sys.argv[2] == "warm", embed_precision="fp32")
+vector = st.embed(["Who leads ISIS-K in Afghanistan?"])[0]
+assert len(vector) == fast_encoder.DIMENSIONS
+print(loaded_by)
+"""
+
+
+@pytest.mark.parametrize(("warm", "loaded_by"), [("warm", "encoder-load"), ("cold", "MainThread")])
+def test_a_store_opened_to_embed_loads_the_model_once_in_a_thread_while_chroma_is_imported(
+    tmp_path: Path, warm: str, loaded_by: str
+) -> None:
+    encoder(precision="fp32")  # the export exists (a first export is not run beside other imports)
+    run = subprocess.run(
+        [sys.executable, "-c", OPEN_TO_EMBED, str(tmp_path / "store"), warm],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    # loaded once, by the thread the store started before Chroma was imported (or, not warmed, at first use)
+    assert run.stdout.strip() == repr([(loaded_by, warm != "warm")])
+
+
+def test_nothing_is_loaded_beside_chroma_when_the_model_was_never_exported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qa import fast_encoder
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))  # an empty cache: the first use exports, on its own
+    assert fast_encoder.load_in_background("fp32") is None
+    assert not any(t.name == "encoder-load" for t in threading.enumerate())

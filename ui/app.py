@@ -32,7 +32,7 @@ log = logging.getLogger("ui.app")
 
 @st.cache_resource(show_spinner="Loading the index and the embedding model…")
 def load_store(path: str, chroma_url: str | None) -> Store:
-    store = get_store(path, chroma_url=chroma_url)
+    store = get_store(path, chroma_url=chroma_url, warm=True)
     store.embedder()  # load the model once per process, not on the first question
     return store
 
