@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
@@ -413,7 +413,13 @@ def stream_answer(
         yield _finish(quick, prep)
         return
     ans = read_answer(
-        prep.question, lines, "".join(raw), passages=prep.passages, idf=store.idf(), standalone=prep.standalone
+        prep.question,
+        lines,
+        "".join(raw),
+        passages=prep.passages,
+        idf=store.idf(),
+        standalone=prep.standalone,
+        article_text=store.article_text,
     )
     if len(used) > 1:
         ans.checks["declined_first"] = first.strip()
@@ -485,10 +491,12 @@ def read_answer(
     passages: list[Passage],
     idf: Idf | None = None,
     standalone: str | None = None,
+    article_text: Callable[[str], str] | None = None,
 ) -> Answer:
     """The model's reply as an Answer: quotes are the sentences it named; the checks decide whether it stands.
 
-    ``passages`` (the retrieved ones) lend the cited sentences' articles their text for the qualifier check;
+    The qualifier check reads the cited sentences' whole articles (``article_text``: an article's text by
+    id), else what ``passages`` (the retrieved ones) hold of them;
     ``standalone`` is a follow-up as rewritten from the conversation (what the model was asked).
     """
     asked = standalone or question
@@ -523,7 +531,7 @@ def read_answer(
     if unsupported:
         notices.append(f"{len(unsupported)} of {len(claims)} sentences are not supported by the cited sources")
     cits = [_citation(i + 1, quotes[key].passage, quotes[key].start, quotes[key].end) for i, key in enumerate(keys)]
-    checks |= _signals(asked, claims, passages, idf)
+    checks |= _signals(asked, claims, passages, idf, article_text)
     ans = Answer(question, " ".join(parts), cits, mode="llm", unsupported=unsupported, notices=notices)
     ans.checks = checks
     if not claims or not any(c.supported for c in claims):
@@ -548,7 +556,13 @@ def _wanted(checks: dict[str, Any]) -> str:
     return WANTED.get(checks.get("kind", ""), "what was asked")
 
 
-def _signals(question: str, claims: list[reader.Claim], passages: list[Passage], idf: Idf | None) -> dict[str, Any]:
+def _signals(
+    question: str,
+    claims: list[reader.Claim],
+    passages: list[Passage],
+    idf: Idf | None,
+    article_text: Callable[[str], str] | None = None,
+) -> dict[str, Any]:
     """The cheap checks an answer can fail: the cited sentences' articles don't name the question's
     qualifiers (a year, a name), no cited sentence holds a fact of the kind asked, or the answer's own
     words give none ("When is the lab closing?" answered "The lab is to shut down")."""
@@ -556,8 +570,11 @@ def _signals(question: str, claims: list[reader.Claim], passages: list[Passage],
     if not cited:
         return {}
     quals, _ = question_focus(question, idf, asked=question)
-    articles = {line.passage.article_id for line in cited}
-    context = " ".join([cited[0].passage.title, *(p.text for p in passages if p.article_id in articles)])
+    articles = sorted({line.passage.article_id for line in cited})
+    bodies = (
+        [article_text(a) for a in articles] if article_text else [p.text for p in passages if p.article_id in articles]
+    )
+    context = " ".join([cited[0].passage.title, *bodies])
     text = " ".join(line.text for line in cited)
     unmet = [q.text for q in quals if not met(q, text, context)]
     kind = answer_type(question)

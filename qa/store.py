@@ -104,6 +104,11 @@ class Store:
                     self._vectors[text] = vec
         return [found[t] for t in texts]
 
+    def article_text(self, article_id: str) -> str:
+        """An article's whole text ("" for one the catalog no longer holds)."""
+        record = self.catalog.article(article_id)
+        return record.text if record else ""
+
     def chroma_ids(self) -> set[str]:
         try:
             return set(self.collection.get(include=[])["ids"])

@@ -122,6 +122,20 @@ def test_an_answer_about_another_place_than_asked_is_refused(read) -> None:
     assert a.refused == ("qualifier_unmet" in reader.VETOES)
 
 
+def test_the_place_asked_about_is_met_by_the_cited_sentences_whole_article_not_only_the_passage_retrieved(
+    read,
+) -> None:
+    ps, lines = read
+    n = n_of(lines, "Ghafari")
+    whole = {"a1": LEADER + " The group also recruits in Pakistan, the report says."}
+    question, reply = "Who leads ISIS-K in Pakistan?", f"Sanaullah Ghafari leads ISIS-K [{n}]."
+    a = read_answer(question, lines, reply, passages=ps, article_text=lambda aid: whole.get(aid, ""))
+    assert not a.refused and a.checks["qualifier_unmet"] == []
+    # an article that names it nowhere still does not meet it
+    a = read_answer(question, lines, reply, passages=ps, article_text=lambda aid: LEADER)
+    assert a.checks["qualifier_unmet"] == ["Pakistan"]
+
+
 def test_an_instruction_in_a_source_is_never_read_or_quoted(read) -> None:
     ps, lines = read
     assert not any("Ignore previous" in line.text for line in lines)
