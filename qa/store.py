@@ -44,6 +44,11 @@ def query_encoder(precision: str) -> Any:
     return fast_encoder.encoder(precision=precision)
 
 
+def store_precision(recorded: str | None, requested: str | None) -> str:
+    """A store's embedding precision: the one it recorded, else the one asked for, else the CPU's default."""
+    return recorded or requested or default_precision()
+
+
 @dataclass
 class Store:
     path: Path
@@ -62,8 +67,8 @@ class Store:
 
     @property
     def precision(self) -> str:
-        """The embedding precision of this store's vectors: recorded, else asked for, else the CPU's default."""
-        return self.catalog.embed_precision() or self.requested_precision or default_precision()
+        """The embedding precision of this store's vectors (``store_precision``)."""
+        return store_precision(self.catalog.embed_precision(), self.requested_precision)
 
     def embedder(self) -> Any:
         """A llama-index embedding of the bundled model (for llama-index pipelines and warm-up)."""
@@ -208,7 +213,7 @@ def open_store(
     if warm:
         from qa import fast_encoder
 
-        fast_encoder.load_in_background(recorded or embed_precision or default_precision())
+        fast_encoder.load_in_background(store_precision(recorded, embed_precision))
     try:
         client = _client(path, chroma_url)
         collection = client.get_or_create_collection(
