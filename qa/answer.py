@@ -25,8 +25,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from qa import agreement, compound, prompts, reader
 from qa import citations as cite
-from qa import compound, prompts, reader
 from qa.answer_type import LABELS, NUMERIC, WANTED, answer_type, new_facts, states
 from qa.catalog import RowFilter, unpack_vectors
 from qa.chunking import sentences as split_spans
@@ -37,7 +37,7 @@ from qa.followup import is_follow_up, rewrite, standalone_questions
 from qa.llm import LLMClient, LLMConfig, Usage
 from qa.retrieve import DEFAULT_K, MAX_K, Filters, Passage, check_k, make_filters, retrieve
 from qa.store import Store
-from qa.support import Idf
+from qa.support import Idf, numbers
 
 Mode = Literal["auto", "llm", "extractive"]
 MAX_QUESTION_CHARS = 500
@@ -270,13 +270,14 @@ def scored_parts(
     conversation help retrieval but would favour the previous answer.
     """
     pieces = compound.parts(standalone) if standalone == asked else [standalone]
-    vectors = store.embed(pieces)
+    searched = [agreement.fact_asked(p) or p for p in pieces]  # "do the sources agree on X?" searches for X
+    vectors = store.embed(searched)
     idf = store.idf()
     out = []
-    for piece, vec in zip(pieces, vectors):
+    for piece, search, vec in zip(pieces, searched, vectors):
         own = asked if len(pieces) == 1 else piece
         passages = retrieve(
-            store, piece, k=min(POOL_FACTOR * k, MAX_K), filters=filters, query_vector=vec, dense_weight=dense_weight
+            store, search, k=min(POOL_FACTOR * k, MAX_K), filters=filters, query_vector=vec, dense_weight=dense_weight
         )
         stored = stored_vectors(store, passages)
         cands = candidates(own, passages, embed=store.embed, idf=idf, sentence_vectors=stored)
@@ -386,7 +387,8 @@ def stream_answer(
             order=_reading_order(prep, store),
         )
         raw: list[str] = []
-        messages = reader.messages(prep.standalone, lines)
+        asked = agreement.fact_asked(prep.standalone) or prep.standalone  # the fact, not "do the sources agree"
+        messages = reader.messages(asked, lines)
         used: list[Usage] = []
 
         def shown(bias: dict[str, int] | None = None) -> Iterator[str]:
@@ -418,7 +420,7 @@ def stream_answer(
         "".join(raw),
         passages=prep.passages,
         idf=store.idf(),
-        standalone=prep.standalone,
+        standalone=asked,
         article_text=store.article_text,
     )
     if len(used) > 1:
@@ -428,7 +430,35 @@ def stream_answer(
         "completion_tokens": sum(u.completion_tokens for u in used),
         "cost_usd": sum(u.cost_usd for u in used),
     }
-    yield _finish(rules_for_unstated(ans, quick), prep)
+    yield _finish(differing(rules_for_unstated(ans, quick), quick, prep.standalone, prep.selection), prep)
+
+
+def differing(ans: Answer, quick: Answer, question: str, selection: Selection) -> Answer:
+    """The model's answer to a question that asks whether the sources agree: where the rules found sentences
+    giving different figures for the same subject, measure and period (``selection.conflict``), those
+    sentences are quoted after the model's answer, each cited, under the rules' lead; where they found none,
+    a notice says so. The model is asked only for the fact (``qa.agreement``), never whether sources agree."""
+    fact = agreement.fact_asked(question)
+    if ans.refused or ans.mode != "llm" or fact is None:
+        return ans
+    if quick.refused:  # the rules found no figure to compare
+        return ans
+    if not selection.conflict:
+        if answer_type(fact) in NUMERIC:
+            ans.notices = [*ans.notices, "no sentence read gives a different figure for this"]
+        return ans
+    said = numbers(cite.strip_labels(ans.text))
+    quoted = {c.quote for c in ans.citations}
+    cits, parts = list(ans.citations), [ans.text]
+    for c in quick.citations:
+        if c.quote in quoted or not numbers(c.quote) - said:
+            continue
+        cits.append(replace(c, n=len(cits) + 1))
+        parts.append(f"{c.quote} {cite.label(len(cits))}")
+        said |= numbers(c.quote)
+    if len(parts) == 1:
+        return ans
+    return replace(ans, text=" ".join([CONFLICT_LEAD, *parts]), citations=cits)
 
 
 def rules_for_unstated(ans: Answer, quick: Answer) -> Answer:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import qa
+from qa import citations as cite
 from qa import model_server, reader
 from qa.answer import Preview
 from qa.api import llm_config, local_config
@@ -77,6 +78,22 @@ def test_the_model_reads_and_the_quote_is_the_source_sentence(server, seed_store
     c = final.citations[0]
     assert c.quote == c.text[c.quote_start : c.quote_end] and "Sanaullah Ghafari" in c.quote
     assert final.checks["read"] and final.checks["raw"]
+
+
+def test_asked_whether_the_sources_agree_the_answer_quotes_each_sources_figure(server, seed_store: Path) -> None:
+    from qa.extractive import CONFLICT_LEAD
+
+    question = "How many executions did Iran carry out in August, and do the sources agree?"
+    a = qa.ask(question, store=seed_store, llm=local_config())
+    assert a.mode == "llm" and not a.refused, a.notices
+    assert a.text.startswith(CONFLICT_LEAD) and "agree" not in a.text.lower()  # the model is never asked
+    quotes = " ".join(c.quote for c in a.citations)
+    assert "at least 100 people" in quotes and "at least 81 people" in quotes  # Iran Human Rights; the UN experts
+    assert all(c.quote == c.text[c.quote_start : c.quote_end] for c in a.citations)
+    assert [c.n for c in a.citations] == list(range(1, len(a.citations) + 1))
+    assert all(cite.label(c.n) in a.text for c in a.citations)
+    who = qa.ask("Do the sources agree on who leads ISIS-K in Afghanistan?", store=seed_store, llm=local_config())
+    assert not who.refused and "Sanaullah Ghafari" in who.text, (who.text, who.notices)
 
 
 def test_the_model_refuses_what_the_bulletin_does_not_say(server, seed_store: Path) -> None:
