@@ -42,9 +42,15 @@ from qa.errors import ModelError
 
 HOST = "127.0.0.1"
 # run llama_cpp.server, and exit when stdin (a pipe from the process that started it) closes
+# The child runs llama_cpp.server's main after two things: a thread that exits when our stdin closes (the parent
+# died), and an environment cleared of what that main and its settings read in place of the command line
+# (PORT and HOST win over --port and --host there, so `make run PORT=8617` had the model server try the page's port).
 _WATCH_PARENT = (
     "import os, runpy, sys, threading\n"
     "threading.Thread(target=lambda: (sys.stdin.read(), os._exit(0)), daemon=True).start()\n"
+    "from llama_cpp.server.settings import ModelSettings, ServerSettings\n"
+    "names = {'port', 'host', 'config_file', *ServerSettings.model_fields, *ModelSettings.model_fields}\n"
+    "for key in [k for k in os.environ if k.lower() in names]: del os.environ[key]\n"
     "sys.argv[0] = 'llama_cpp.server'\n"
     "runpy.run_module('llama_cpp.server', run_name='__main__', alter_sys=True)\n"
 )

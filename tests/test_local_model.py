@@ -165,6 +165,26 @@ def test_a_server_that_cannot_start_says_why_in_one_line(tmp_path: Path) -> None
         model_server.ModelServer(tmp_path / "missing.gguf").start()
 
 
+def test_the_model_server_keeps_its_own_port_when_the_environment_names_another(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import socket
+    import urllib.request
+
+    from qa.model_file import gguf_path
+
+    with socket.socket() as taken:  # PORT set for another program (`make run PORT=...` sets it for the page)
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        monkeypatch.setenv("PORT", str(taken.getsockname()[1]))
+        monkeypatch.setenv("HOST", "0.0.0.0")
+        monkeypatch.setenv("API_KEY", "a key the server would demand")
+        with model_server.ModelServer(gguf_path()) as own:
+            assert own.port != taken.getsockname()[1]
+            with urllib.request.urlopen(f"{own.base_url}/models", timeout=10) as reply:
+                assert reply.status == 200
+
+
 def test_the_cli_answers_with_the_bundled_model_by_default(server, seed_store: Path) -> None:
     import subprocess
 
