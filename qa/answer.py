@@ -387,7 +387,8 @@ def stream_answer(
             order=_reading_order(prep, store),
         )
         raw: list[str] = []
-        asked = agreement.fact_asked(prep.standalone) or prep.standalone  # the fact, not "do the sources agree"
+        fact = agreement.fact_asked(prep.standalone)  # "..., and do the sources agree?": the model reads for the fact
+        asked = fact or prep.standalone
         messages = reader.messages(asked, lines)
         used: list[Usage] = []
 
@@ -430,15 +431,15 @@ def stream_answer(
         "completion_tokens": sum(u.completion_tokens for u in used),
         "cost_usd": sum(u.cost_usd for u in used),
     }
-    yield _finish(differing(rules_for_unstated(ans, quick), quick, prep.standalone, prep.selection), prep)
+    yield _finish(differing(rules_for_unstated(ans, quick), quick, fact, prep.selection), prep)
 
 
-def differing(ans: Answer, quick: Answer, question: str, selection: Selection) -> Answer:
+def differing(ans: Answer, quick: Answer, fact: str | None, selection: Selection) -> Answer:
     """The model's answer to a question that asks whether the sources agree: where the rules found sentences
     giving different figures for the same subject, measure and period (``selection.conflict``), those
     sentences are quoted after the model's answer, each cited, under the rules' lead; where they found none,
-    a notice says so. The model is asked only for the fact (``qa.agreement``), never whether sources agree."""
-    fact = agreement.fact_asked(question)
+    a notice says so. The model is asked only for ``fact`` (``qa.agreement.fact_asked``; None: the question
+    does not ask whether sources agree), never whether they agree."""
     if ans.refused or ans.mode != "llm" or fact is None:
         return ans
     if quick.refused:  # the rules found no figure to compare

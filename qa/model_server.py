@@ -41,9 +41,8 @@ from typing import Self
 from qa.errors import ModelError
 
 HOST = "127.0.0.1"
-# run llama_cpp.server, and exit when stdin (a pipe from the process that started it) closes
-# The child runs llama_cpp.server's main after two things: a thread that exits when our stdin closes (the parent
-# died), and an environment cleared of what that main and its settings read in place of the command line
+# The child runs llama_cpp.server's main after two things: a thread that exits when its stdin (a pipe from the
+# process that started it) closes, and an environment cleared of what that main and its settings read in place of the command line
 # (PORT and HOST win over --port and --host there, so `make run PORT=8617` had the model server try the page's port).
 _WATCH_PARENT = (
     "import os, runpy, sys, threading\n"
