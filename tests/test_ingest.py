@@ -167,6 +167,17 @@ def test_corrected_date_updates_catalog_and_chroma_without_embedding(store: Stor
     assert_in_step(store, index_ids)
 
 
+def test_chunk_text_is_kept_once_in_the_catalog_and_chroma_holds_vectors_and_metadata(store: Store):
+    ids = sorted(store.chroma_ids())[:5]
+    got = store.collection.get(ids=ids, include=["documents", "metadatas"])
+    assert got["documents"] == [None] * len(ids)  # no second copy, and no full-text index of one in Chroma
+    rows = store.catalog.chunk_rows(ids)
+    for cid, meta in zip(got["ids"], got["metadatas"]):
+        record, _ = rows[cid]
+        assert record.text.strip() and meta["article_id"] == record.article_id
+        assert store.article_text(record.article_id)[meta["start"] : meta["end"]] == record.text
+
+
 def test_a_copy_with_other_metadata_does_not_overrule_the_original(store: Store, news: Path, tmp_path: Path):
     ingest([news], store=store)
     (tmp_path / "other").mkdir()
