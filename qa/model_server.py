@@ -42,8 +42,9 @@ from qa.errors import ModelError
 
 HOST = "127.0.0.1"
 # The child runs llama_cpp.server's main after two things: a thread that exits when its stdin (a pipe from the
-# process that started it) closes, and an environment cleared of what that main and its settings read in place of the command line
-# (PORT and HOST win over --port and --host there, so `make run PORT=8617` had the model server try the page's port).
+# process that started it) closes, and an environment cleared of what that main and its settings read in place
+# of the command line (PORT and HOST win over --port and --host there, so `make run PORT=8617` had the model
+# server try the page's port).
 _WATCH_PARENT = (
     "import os, runpy, sys, threading\n"
     "threading.Thread(target=lambda: (sys.stdin.read(), os._exit(0)), daemon=True).start()\n"
