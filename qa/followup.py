@@ -54,6 +54,10 @@ MAX_CONTEXT_ITEMS = 6
 HISTORY_TURNS = 4
 TURN_CHARS = 300  # of each turn the model reads when rewriting: the prompt is the latency
 READINGS = 3  # subjects tried for a follow-up's first pronoun
+# a model's rewrite keeps at least this share of the follow-up's own content words (stemmed), else it is not
+# a rewrite of it: the bundled model sometimes rewrites the conversation's previous question instead
+# ("And what illness did he have?" -> "When did Raskin join Apple?")
+REWRITE_KEEPS = 0.5
 
 
 def is_follow_up(question: str) -> bool:
@@ -254,10 +258,22 @@ def rewrite_messages(question: str, history: list[dict[str, str]]) -> list[dict[
 
 
 def rewrite(question: str, history: list[dict[str, str]], client: LLMClient) -> str | None:
-    """The model's standalone rewrite of a follow-up, or None if it failed or ran on."""
+    """The model's standalone rewrite of a follow-up, or None if it failed, ran on, or is not a rewrite of it
+    (``keeps_question``): the caller keeps the rules' reading."""
     try:
         rewritten, _ = client.complete(rewrite_messages(question, history))
     except LLMError:
         return None
     rewritten = " ".join(rewritten.split())
-    return rewritten if 0 < len(rewritten) <= 3 * len(question) + 200 else None
+    return rewritten if keeps_question(question, rewritten) else None
+
+
+def keeps_question(question: str, rewritten: str) -> bool:
+    """Whether ``rewritten`` can stand for ``question``: still a question (when it was one), not run on, and
+    holding ``REWRITE_KEEPS`` of its content words; a reply that answers it, or asks something else, does not."""
+    if not 0 < len(rewritten) <= 3 * len(question) + 200:
+        return False
+    if question.rstrip().endswith("?") and not rewritten.endswith("?"):
+        return False
+    own = set(content_terms(question))
+    return not own or len(own & set(content_terms(rewritten))) >= REWRITE_KEEPS * len(own)

@@ -571,6 +571,25 @@ def test_pronoun_follow_up_means_whom_the_last_answer_named_for_the_last_questio
     assert rewritten == "What did Sirajuddin Haqqani's supporters post online after the leader's criticism?"
 
 
+@pytest.mark.parametrize(
+    ("question", "reply", "stands"),
+    [
+        # the bundled model's replies to BBC dev follow-ups: rewrites, and what it gave instead of one
+        ("And what illness did he have?", "And what illness did Jef Raskin have?", True),
+        ("How long was he eventually banned for?", "How long was Adrian Mutu banned for?", True),
+        ("And what illness did he have?", "When did Raskin join Apple?", False),  # the previous question
+        ("And who came second?", "Prince topped Rolling Stone's list, banking $56.5m (£30.4m).", False),  # an answer
+        ("And how much did it make in the third quarter?", "BP made an additional $3.4bn in the third quarter.", False),
+        ("When did he found it, and with whom?", "When did Universal buy Roc-A-Fella, and with whom?", False),
+        ("Where was he born?", "Where was Sanaullah Ghafari born?", True),
+    ],
+)
+def test_a_model_rewrite_stands_only_if_it_still_asks_the_follow_up(question: str, reply: str, stands: bool) -> None:
+    from qa.followup import keeps_question
+
+    assert keeps_question(question, reply) is stands
+
+
 def test_tagging_stops_once_lower_sentences_could_not_join_the_answer(monkeypatch: pytest.MonkeyPatch) -> None:
     from qa import entities, extractive
     from qa.extractive import Candidate, select

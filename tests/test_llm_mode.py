@@ -100,6 +100,25 @@ def test_llm_answer_from_the_real_server_carries_usage_and_only_checked_claims(l
     assert "John Smith" not in final.text
 
 
+def test_a_rewrite_the_adversary_gets_wrong_leaves_the_rules_reading(llama) -> None:
+    """Whatever the tiny model replies to a follow-up, it is used only if it still asks that follow-up."""
+    from qa import followup
+    from qa.llm import LLMClient
+
+    history = [
+        {"role": "user", "content": "Who leads ISIS-K in Afghanistan?"},
+        {"role": "assistant", "content": "Sanaullah Ghafari leads ISIS-K [1]."},
+        {"role": "user", "content": "Who commands its external operations?"},
+        {"role": "assistant", "content": "Abu Muhammad al-Madani commands its external operations [2]."},
+    ]
+    client = LLMClient(config(llama.base_url, max_answer_tokens=48))
+    for question in ("Where was he born?", "And how many fighters does it have?"):
+        reply, _ = client.complete(followup.rewrite_messages(question, history))
+        reply = " ".join(reply.split())
+        rewritten = followup.rewrite(question, history, client)
+        assert rewritten == (reply if followup.keeps_question(question, reply) else None), (reply, rewritten)
+
+
 def test_figures_the_model_invents_are_caught(llama, store) -> None:
     raw: list[str] = []
     final = None
