@@ -155,10 +155,16 @@ _DECLINES = re.compile(
 )
 
 
+# the refusal token as the model spells it, most often when its exact tokens are barred (the second look):
+# "Not_in_sources", "NO_IN_SOURCES", "not in sources"
+_TOKEN = re.compile(r"\bNOT?[\s_]+IN[\s_]+SOURCES\b", re.I)
+_TOKEN_SPELLINGS = (prompts.NO_ANSWER_TOKEN, prompts.NO_ANSWER_TOKEN.replace("NOT_", "NO_", 1))
+
+
 def declined(raw: str) -> bool:
-    """The model said the sentences don't answer (the token, or in words), or said nothing."""
+    """The model said the sentences don't answer (the token, however spelt, or in words), or said nothing."""
     text = raw.strip()
-    if not text or prompts.NO_ANSWER_TOKEN in text or prompts.NO_ANSWER_TOKEN.replace("_", " ") in text.upper():
+    if not text or _TOKEN.search(text):
         return True
     return bool(_DECLINES.search(cite.strip_labels(text))) and not cite.parse(text)
 
@@ -271,18 +277,26 @@ def _clause_holders(sentence: str, lines: list[Line], question: str) -> tuple[Li
     return tuple(out)
 
 
+def _could_be_token(text: str) -> bool:
+    start = re.sub(r"\s+", "_", text.strip().upper())
+    return any(spelling.startswith(start) for spelling in _TOKEN_SPELLINGS)
+
+
 def holding_refusal(deltas: Iterable[str]) -> Iterator[str]:
-    """Pass the deltas on, but hold them while the reply could still be the refusal token: the page never
-    shows "NOT_IN_SOURCES", and a reply that only starts like it is passed on whole once it differs."""
+    """Pass the deltas on, but hold them while the reply could still be the refusal token, however spelt:
+    the page never shows "NOT_IN_SOURCES" or "Not_in_sources", and a reply that only starts like it ("No")
+    is passed on whole once it differs, or at its end."""
     held: str | None = ""
     for delta in deltas:
         if held is None:
             yield delta
-        elif not prompts.NO_ANSWER_TOKEN.startswith((held + delta).strip()):
+        elif not _could_be_token(held + delta):
             yield held + delta
             held = None
         else:
             held += delta
+    if held and not declined(held):
+        yield held
 
 
 def label_free(deltas: Iterable[str]) -> Iterator[str]:

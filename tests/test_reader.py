@@ -137,7 +137,19 @@ def test_a_bare_number_answers_with_the_sentence_itself(lines) -> None:
     assert claims[0].text == named.text and claims[0].supported
 
 
-@pytest.mark.parametrize("reply", [prompts.NO_ANSWER_TOKEN, "  NOT_IN_SOURCES.", "not in sources", ""])
+# "Not_in_sources", "NO_IN_SOURCES", "Not_IN_SOURCES": the bundled model's replies when the token itself was barred
+@pytest.mark.parametrize(
+    "reply",
+    [
+        prompts.NO_ANSWER_TOKEN,
+        "  NOT_IN_SOURCES.",
+        "not in sources",
+        "",
+        "Not_in_sources",
+        "NO_IN_SOURCES",
+        "Not_IN_SOURCES",
+    ],
+)
 def test_the_models_refusal_is_recognised(reply: str) -> None:
     assert reader.declined(reply)
 
@@ -176,6 +188,9 @@ def test_a_refusal_in_words_counts_as_the_models_refusal(reply: str, said_no: bo
         (["NOT", "_IN", "_SOURCES"], ""),
         ([" NOT_", "IN_SOURCES\n"], ""),
         (["No", "rway said [2]."], "Norway said [2]."),
+        (["Not", "_in", "_sources"], ""),
+        (["NO_IN", "_SOURCES"], ""),
+        (["No"], "No"),
         (["Sanaullah ", "Ghafari [1]."], "Sanaullah Ghafari [1]."),
     ],
 )
