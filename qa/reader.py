@@ -278,7 +278,8 @@ def _clause_holders(sentence: str, lines: list[Line], question: str) -> tuple[Li
 
 
 def _could_be_token(text: str) -> bool:
-    start = re.sub(r"\s+", "_", text.strip().upper())
+    """Whether ``text`` could still grow into a spelling ``_TOKEN`` accepts (spaces and underscores alike)."""
+    start = re.sub(r"[\s_]+", "_", text.strip().upper())
     return any(spelling.startswith(start) for spelling in _TOKEN_SPELLINGS)
 
 

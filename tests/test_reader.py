@@ -190,6 +190,7 @@ def test_a_refusal_in_words_counts_as_the_models_refusal(reply: str, said_no: bo
         (["No", "rway said [2]."], "Norway said [2]."),
         (["Not", "_in", "_sources"], ""),
         (["NO_IN", "_SOURCES"], ""),
+        (["NOT _IN", " SOURCES"], ""),
         (["No"], "No"),
         (["Sanaullah ", "Ghafari [1]."], "Sanaullah Ghafari [1]."),
     ],
